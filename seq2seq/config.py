@@ -1,0 +1,316 @@
+"""Typed schemas for every config section, and the validation that runs before any data is read.
+
+Hydra composes plain YAML from ``conf/``; ``validate_config`` then merges each section into its
+dataclass schema (the schema is chosen by the section's ``kind`` where a group has several kinds), so a
+misspelled key, a wrong type or a value outside a choice fails at once with a one-line message that
+names the key and what is allowed. The result is a plain dict: the only form the rest of the code and
+the checkpoints ever see.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional
+
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from seq2seq.errors import ConfigError
+
+
+def _choices(name: str, values: str) -> type[Enum]:
+    return Enum(name, {v: v for v in values.split()})
+
+
+Cell = _choices("Cell", "rnn lstm gru")
+AttentionKind = _choices("AttentionKind", "none bahdanau dot general")
+BridgeKind = _choices("BridgeKind", "zero copy dense")
+Merge = _choices("Merge", "concat sum")
+Nonlinearity = _choices("Nonlinearity", "tanh relu")
+Normalization = _choices("Normalization", "none nfc nfkc nfd nfkd")
+OnError = _choices("OnError", "error skip")
+BatchBy = _choices("BatchBy", "sentences tokens")
+Mode = _choices("Mode", "min max")
+TokenizerKind = _choices("TokenizerKind", "char")
+OptimName = _choices("OptimName", "adam adamw sgd")
+SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt")
+LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
+ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
+
+
+@dataclass
+class TaskConfig:
+    name: str = "translation"
+    kind: str = "seq2seq"
+    monitor: str = "val/chrf"
+    mode: Mode = Mode.max
+
+
+@dataclass
+class ParallelDataConfig:
+    kind: str = "parallel"
+    path: str = "???"
+    valid_path: Optional[str] = None
+    test_path: Optional[str] = None
+    src_col: int = 0
+    tgt_col: int = 1
+    reverse: bool = False
+    normalize: Normalization = Normalization.nfc
+    lowercase: bool = False
+    min_len: int = 1
+    max_len: int = 200
+    valid_size: float = 0.05
+    test_size: float = 0.05
+    split_seed: int = 1
+    limit: Optional[int] = None
+    on_error: OnError = OnError.error
+    batch_size: int = 64
+    batch_by: BatchBy = BatchBy.sentences
+    eval_batch_size: int = 128
+    bucket: bool = True
+    num_workers: int = 0
+    pin_memory: bool = True
+    cache: bool = True
+
+
+@dataclass
+class TokenizerConfig:
+    kind: TokenizerKind = TokenizerKind.char
+    shared: bool = False
+    min_freq: int = 1
+    max_size: Optional[int] = None
+
+
+@dataclass
+class Seq2SeqModelConfig:
+    kind: str = "seq2seq"
+    cell: Cell = Cell.lstm
+    embedding_dim: int = 128
+    hidden_size: int = 256
+    encoder_layers: int = 2
+    decoder_layers: int = 2
+    decoder_hidden_size: Optional[int] = None
+    bidirectional: bool = True
+    bidirectional_merge: Merge = Merge.concat
+    attention: AttentionKind = AttentionKind.general
+    input_feed: bool = False
+    bridge: BridgeKind = BridgeKind.copy
+    dropout: float = 0.0
+    rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
+
+
+@dataclass
+class OptimConfig:
+    name: OptimName = OptimName.adam
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    momentum: float = 0.0
+
+
+@dataclass
+class SchedulerConfig:
+    name: SchedulerName = SchedulerName.none
+    warmup_steps: int = 0
+    factor: float = 0.5
+    patience: int = 2
+    step_size: int = 10
+    min_lr: float = 0.0
+
+
+@dataclass
+class DecodingConfig:
+    beam_size: int = 5
+    n_best: int = 1
+    length_penalty: LengthPenalty = LengthPenalty.gnmt
+    alpha: float = 0.6
+    max_len_ratio: float = 2.0
+    max_len_extra: int = 10
+    max_len_cap: int = 512
+    val_beam_size: int = 1
+    batch_size: int = 64
+
+
+@dataclass
+class TrainerConfig:
+    accelerator: str = "auto"
+    devices: Any = "auto"
+    strategy: str = "auto"
+    num_nodes: int = 1
+    precision: str = "32-true"
+    max_epochs: Optional[int] = 10
+    max_steps: int = -1
+    max_time: Optional[str] = None
+    min_epochs: Optional[int] = None
+    val_check_interval: Any = 1.0
+    check_val_every_n_epoch: Optional[int] = 1
+    log_every_n_steps: int = 10
+    gradient_clip_val: Optional[float] = 1.0
+    gradient_clip_algorithm: ClipAlgorithm = ClipAlgorithm.norm
+    accumulate_grad_batches: int = 1
+    deterministic: Any = False
+    benchmark: Optional[bool] = None
+    enable_progress_bar: bool = True
+    limit_train_batches: Any = None
+    limit_val_batches: Any = None
+    limit_test_batches: Any = None
+    num_sanity_val_steps: int = 2
+
+
+@dataclass
+class EarlyStoppingConfig:
+    enabled: bool = True
+    patience: int = 5
+    min_delta: float = 0.0
+
+
+@dataclass
+class CallbacksConfig:
+    early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
+    save_last: bool = True
+    lr_monitor: bool = True
+
+
+@dataclass
+class LoggerConfig:
+    tensorboard: bool = True
+    samples: int = 5
+    attention_heatmap: bool = True
+
+
+@dataclass
+class PathsConfig:
+    root_dir: str = "???"
+    data_dir: str = "???"
+    output_dir: str = "???"
+    cache_dir: Optional[str] = None
+
+
+@dataclass
+class LossConfig:
+    label_smoothing: float = 0.0
+
+
+# Groups with several kinds pick their schema by the section's ``kind``.
+DATA_SCHEMAS = {"parallel": ParallelDataConfig}
+MODEL_SCHEMAS = {"seq2seq": Seq2SeqModelConfig}
+
+TRAIN_SECTIONS: dict[str, Any] = {
+    "task": TaskConfig,
+    "data": DATA_SCHEMAS,
+    "tokenizer": TokenizerConfig,
+    "model": MODEL_SCHEMAS,
+    "optim": OptimConfig,
+    "scheduler": SchedulerConfig,
+    "decoding": DecodingConfig,
+    "trainer": TrainerConfig,
+    "callbacks": CallbacksConfig,
+    "logger": LoggerConfig,
+    "paths": PathsConfig,
+    "loss": LossConfig,
+}
+TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "test_after_fit": bool}
+
+
+def _suggest(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{hint}; allowed keys: {', '.join(sorted(allowed))}"
+
+
+def _schema_for(section: str, spec: Any, value: Any) -> type:
+    if not isinstance(spec, dict):
+        return spec
+    kind = value.get("kind") if isinstance(value, dict) else None
+    if kind not in spec:
+        raise ConfigError(f"{section}.kind={kind!r} is not one of {sorted(spec)}")
+    return spec[kind]
+
+
+def _validate_section(section: str, schema: type, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"config section '{section}' must be a mapping, got {value!r}")
+    allowed = [f.name for f in fields(schema)]
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), value)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", None) or getattr(err, "key", None) or "?"
+        leaf = str(key).split(".")[-1]
+        msg = str(err).splitlines()[0]
+        if "not in" in msg or "not found" in msg:
+            raise ConfigError(f"unknown config key '{section}.{key}'{_suggest(leaf, allowed)}") from None
+        raise ConfigError(f"bad value for '{section}.{key}': {msg}") from None
+    missing = sorted(OmegaConf.missing_keys(merged))
+    if missing:
+        raise ConfigError(f"config key '{section}.{missing[0]}' must be set (e.g. {section}.{missing[0]}=...)")
+    return OmegaConf.to_container(merged, resolve=True, enum_to_str=True)
+
+
+def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars: dict[str, Any]) -> dict:
+    """Resolve, then check every section against its schema and every top-level scalar's type."""
+    try:
+        plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    except OmegaConfBaseException as err:
+        raise ConfigError(f"cannot resolve the config: {str(err).splitlines()[0]}") from None
+    unknown = [k for k in plain if k not in sections and k not in scalars]
+    if unknown:
+        raise ConfigError(f"unknown top-level config key '{unknown[0]}'{_suggest(unknown[0], [*sections, *scalars])}")
+    out = {}
+    for name, spec in sections.items():
+        value = plain.get(name, {})
+        out[name] = _validate_section(name, _schema_for(name, spec, value), value)
+    for name, types in scalars.items():
+        value = plain.get(name)
+        if not isinstance(value, types):
+            raise ConfigError(f"config key '{name}' has the wrong type: {value!r}")
+        out[name] = value
+    return out
+
+
+def validate_train_config(cfg: DictConfig | dict) -> dict:
+    out = validate_sections(cfg, TRAIN_SECTIONS, TRAIN_SCALARS)
+    _check_consistency(out)
+    out["data"] = absolute_paths(out["data"])
+    return out
+
+
+def absolute_paths(data: dict) -> dict:
+    """User paths are relative to where the command ran; the checkpoint must hold absolute ones so
+    evaluate/predict work from any directory."""
+    out = dict(data)
+    for key in ("path", "valid_path", "test_path"):
+        if out.get(key):
+            out[key] = str(Path(to_absolute_path(out[key])))
+    return out
+
+
+def _check_consistency(c: dict) -> None:
+    """Relations between keys that no single schema can express."""
+    task, model = c["task"], c["model"]
+    if not task["monitor"].startswith("val/"):
+        raise ConfigError(f"task.monitor={task['monitor']!r} must name a validation metric such as 'val/chrf'")
+    if model["kind"] == "seq2seq":
+        memory = model["hidden_size"] * (2 if model["bidirectional"] and model["bidirectional_merge"] == "concat" else 1)
+        dec = model["decoder_hidden_size"] or memory
+        if model["attention"] == "dot" and dec != memory:
+            raise ConfigError(f"model.attention=dot needs model.decoder_hidden_size == encoder output size {memory} "
+                              f"(got {dec}); use attention=general or unset decoder_hidden_size")
+    dec_cfg = c["decoding"]
+    if dec_cfg["n_best"] > dec_cfg["beam_size"]:
+        raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")
+    for key in ("batch_size", "eval_batch_size"):
+        if c["data"].get(key, 1) < 1:
+            raise ConfigError(f"data.{key} must be >= 1")
+
+
+def project_root() -> str:
+    """The checkout holding ``conf/`` and ``data/`` (the package is installed editable from it)."""
+    return str(Path(__file__).resolve().parent.parent)
+
+
+if not OmegaConf.has_resolver("seq2seq_root"):
+    OmegaConf.register_new_resolver("seq2seq_root", project_root)

@@ -1,0 +1,55 @@
+"""On-disk cache of prepared data, keyed by the content of the inputs and the settings that shape it.
+
+Entries are written with ``torch.save`` of tensors and plain values only (never arbitrary pickles), via a
+temporary file and a rename, so a crashed run cannot leave a half-written entry behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+
+
+def file_digest(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def cache_key(files: list[str], settings: dict) -> str:
+    payload = {
+        "format": CACHE_FORMAT,
+        "files": [file_digest(f) for f in files],
+        "settings": settings,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def load_or_build(cache_dir: str | None, key: str, build: Callable[[], dict]) -> tuple[dict, bool]:
+    """Returns (payload, hit). With ``cache_dir=None`` always builds."""
+    if cache_dir is None:
+        return build(), False
+    path = Path(cache_dir) / f"{key}.pt"
+    if path.is_file():
+        try:
+            return torch.load(path, weights_only=True), True
+        except Exception as err:  # a damaged entry is rebuilt, not fatal
+            log.warning("cache entry %s unreadable (%s); rebuilding it", path, err)
+    payload = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return payload, False

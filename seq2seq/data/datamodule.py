@@ -1,0 +1,92 @@
+"""LightningDataModule for source→target pairs (translation, and later dialog pairs)."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from seq2seq.data.collate import collate_pairs
+from seq2seq.data.prepare import PairSplit, PreparedPairs, prepare_pairs, read_pairs, read_raw_splits
+from seq2seq.data.sampler import BucketBatchSampler
+from seq2seq.errors import ConfigError
+
+
+class PairDataset(Dataset):
+    """Items are (index, source ids, target ids); the index maps predictions back to references."""
+
+    def __init__(self, split: PairSplit):
+        self.split = split
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, i: int):
+        return i, self.split.src[i], self.split.tgt[i]
+
+
+class PairDataModule(L.LightningDataModule):
+    def __init__(self, data: dict, tokenizer: dict, cache_dir: str | None = None, seed: int = 0):
+        super().__init__()
+        self.data_cfg = data
+        self.tokenizer_cfg = tokenizer
+        self.cache_dir = cache_dir
+        self.seed = seed
+        self.prepared: PreparedPairs | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        # Idempotent: train() calls it before building the model (which needs vocabulary sizes).
+        if self.prepared is None:
+            self.prepared = prepare_pairs(self.data_cfg, self.tokenizer_cfg, self.cache_dir)
+
+    @property
+    def tokenizers(self):
+        return self.prepared.src_tokenizer, self.prepared.tgt_tokenizer
+
+    def split(self, name: str) -> PairSplit:
+        return self.prepared.splits[name]
+
+    def _loader(self, name: str, train: bool) -> DataLoader:
+        split = self.split(name)
+        lengths = split.src.lengths + split.tgt.lengths
+        d = self.data_cfg
+        world, rank = 1, 0
+        if self.trainer is not None:
+            world, rank = self.trainer.world_size, self.trainer.global_rank
+        sampler = BucketBatchSampler(
+            lengths,
+            d["batch_size"] if train else d["eval_batch_size"],
+            batch_by=d["batch_by"] if train else "sentences",
+            shuffle=train,
+            bucket=d["bucket"] or not train,  # evaluation is always length-sorted: order is restored by index
+            seed=self.seed,
+            num_replicas=world,
+            rank=rank,
+        )
+        return DataLoader(
+            PairDataset(split),
+            batch_sampler=sampler,
+            collate_fn=collate_pairs,
+            num_workers=d["num_workers"],
+            pin_memory=d["pin_memory"] and torch.cuda.is_available(),
+            persistent_workers=d["num_workers"] > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("valid", train=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", train=False)
+
+    @staticmethod
+    def eval_examples(data: dict, split: str, input_path: str | None) -> tuple[list[str], list[str]]:
+        """(inputs, references) of a split of the training data, or of another file read the same way."""
+        if input_path:
+            return read_pairs(data, input_path)
+        raw = read_raw_splits(data)
+        if split not in raw:
+            raise ConfigError(f"split={split!r} is not one of {sorted(raw)}")
+        return raw[split]

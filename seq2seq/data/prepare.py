@@ -1,0 +1,142 @@
+"""Read → split → fit tokenizers on the training split → encode → filter by length.
+
+Everything here is a plain function of the config, so DDP ranks (which re-run the script) and the
+evaluate/predict CLIs get the same splits and the same ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from seq2seq.data.cache import cache_key, load_or_build
+from seq2seq.data.parallel import read_parallel_tsv
+from seq2seq.data.ragged import Ragged
+from seq2seq.data.split import split_indices
+from seq2seq.errors import DataError
+from seq2seq.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_state
+
+log = logging.getLogger(__name__)
+
+# Data settings that do not change the prepared arrays (only how batches are drawn from them).
+LOADER_KEYS = {"batch_size", "eval_batch_size", "batch_by", "bucket", "num_workers", "pin_memory", "cache"}
+
+
+@dataclass
+class PairSplit:
+    """One split: the normalised texts (references for metrics) and their ids."""
+
+    src_text: list[str]
+    tgt_text: list[str]
+    src: Ragged
+    tgt: Ragged
+
+    def __len__(self) -> int:
+        return len(self.src_text)
+
+    def to_state(self) -> dict:
+        return {"src_text": self.src_text, "tgt_text": self.tgt_text,
+                "src": self.src.to_state(), "tgt": self.tgt.to_state()}
+
+    @classmethod
+    def from_state(cls, s: dict) -> PairSplit:
+        return cls(s["src_text"], s["tgt_text"], Ragged.from_state(s["src"]), Ragged.from_state(s["tgt"]))
+
+
+def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
+    src, tgt, report = read_parallel_tsv(
+        path, data["src_col"], data["tgt_col"], data["reverse"], data["normalize"], data["lowercase"],
+        data["on_error"],
+    )
+    log.info(report.summary())
+    return src, tgt
+
+
+def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
+    """Texts of train/valid/test: from explicit split files when given, else a seeded split of ``path``."""
+    src, tgt = read_pairs(data, data["path"])
+    if data.get("valid_path") and data.get("test_path"):
+        return {"train": (src, tgt), "valid": read_pairs(data, data["valid_path"]),
+                "test": read_pairs(data, data["test_path"])}
+    if data.get("limit"):
+        src, tgt = src[: data["limit"]], tgt[: data["limit"]]
+    parts = split_indices(len(src), data["valid_size"], data["test_size"], data["split_seed"])
+    return {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
+
+
+def fit_tokenizers(tok_cfg: dict, src_texts: list[str], tgt_texts: list[str]) -> tuple[Tokenizer, Tokenizer]:
+    if not src_texts:
+        raise DataError("the training split is empty; check data.path and the split sizes")
+    if tok_cfg.get("shared"):
+        tok = build_tokenizer(tok_cfg)
+        tok.fit(src_texts + tgt_texts)
+        return tok, tok
+    src_tok, tgt_tok = build_tokenizer(tok_cfg), build_tokenizer(tok_cfg)
+    src_tok.fit(src_texts)
+    tgt_tok.fit(tgt_texts)
+    return src_tok, tgt_tok
+
+
+def encode_split(name: str, src: list[str], tgt: list[str], tokenizers: tuple[Tokenizer, Tokenizer]) -> PairSplit:
+    src_ids, src_off, src_unk = tokenizers[0].encode_batch(src)
+    tgt_ids, tgt_off, tgt_unk = tokenizers[1].encode_batch(tgt)
+    if src_unk or tgt_unk:
+        log.info("%s: %d unknown source tokens, %d unknown target tokens (mapped to <unk>)", name, src_unk, tgt_unk)
+    return PairSplit(src, tgt, Ragged(src_ids, src_off), Ragged(tgt_ids, tgt_off))
+
+
+def filter_by_length(split: PairSplit, min_len: int, max_len: int, name: str) -> PairSplit:
+    """Drop pairs with either side outside [min_len, max_len] tokens; the count goes to the log."""
+    src_len, tgt_len = split.src.lengths, split.tgt.lengths
+    ok = (src_len >= min_len) & (tgt_len >= min_len) & (src_len <= max_len) & (tgt_len <= max_len)
+    keep = np.flatnonzero(ok)
+    dropped = len(split) - len(keep)
+    if dropped:
+        log.info("%s: dropped %d of %d pairs outside %d..%d tokens (data.min_len / data.max_len)",
+                 name, dropped, len(split), min_len, max_len)
+    if dropped == 0:
+        return split
+    return PairSplit([split.src_text[i] for i in keep], [split.tgt_text[i] for i in keep],
+                     split.src.select(keep), split.tgt.select(keep))
+
+
+def _build(data: dict, tok_cfg: dict) -> dict:
+    start = time.perf_counter()
+    raw = read_raw_splits(data)
+    tokenizers = fit_tokenizers(tok_cfg, *raw["train"])
+    splits = {name: encode_split(name, s, t, tokenizers) for name, (s, t) in raw.items()}
+    splits["train"] = filter_by_length(splits["train"], data["min_len"], data["max_len"], "train")
+    if len(splits["train"]) == 0:
+        raise DataError(f"{data['path']}: no training pairs left after the length filter; "
+                        "raise data.max_len or lower data.min_len")
+    log.info("prepared %s in %.1fs", ", ".join(f"{k}={len(v)}" for k, v in splits.items()),
+             time.perf_counter() - start)
+    return {
+        "tokenizers": {"source": tokenizers[0].state(), "target": tokenizers[1].state()},
+        "shared": bool(tok_cfg.get("shared")),
+        "splits": {k: v.to_state() for k, v in splits.items()},
+    }
+
+
+@dataclass
+class PreparedPairs:
+    src_tokenizer: Tokenizer
+    tgt_tokenizer: Tokenizer
+    splits: dict[str, PairSplit]
+
+
+def prepare_pairs(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedPairs:
+    """Prepared splits and fitted tokenizers, from the cache when the inputs and settings are unchanged."""
+    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
+    key = cache_key(files, settings)
+    payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data, tok_cfg))
+    if hit:
+        log.info("loaded prepared data from cache entry %s", key)
+    src_tok = tokenizer_from_state(payload["tokenizers"]["source"])
+    tgt_tok = src_tok if payload["shared"] else tokenizer_from_state(payload["tokenizers"]["target"])
+    splits = {k: PairSplit.from_state(v) for k, v in payload["splits"].items()}
+    return PreparedPairs(src_tok, tgt_tok, splits)

@@ -1,0 +1,72 @@
+"""``python -m seq2seq.evaluate ckpt_path=...``: decode a split (or a file) and score it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import hydra
+import torch
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig
+
+from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.cli import one_line_errors
+from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.tasks import task_kind
+
+log = logging.getLogger("seq2seq.evaluate")
+
+EVAL_SCALARS = {"ckpt_path": str, "split": str, "input": (str, type(None)), "output_dir": (str, type(None)),
+                "device": str}
+
+
+def default_output_dir(ckpt_path: Path, name: str) -> Path:
+    run_dir = ckpt_path.parent.parent if ckpt_path.parent.name == "checkpoints" else ckpt_path.parent
+    return run_dir / "eval" / name
+
+
+def evaluate(cfg: DictConfig | dict) -> dict:
+    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, EVAL_SCALARS)
+    ckpt_path = Path(to_absolute_path(cfg["ckpt_path"]))
+    device = pick_device(cfg["device"])
+    task = load_task(ckpt_path, device)
+    data_cfg = task.run_config["data"]
+    input_path = to_absolute_path(cfg["input"]) if cfg["input"] else None
+    sources, references = task_kind(task.kind).datamodule.eval_examples(data_cfg, cfg["split"], input_path)
+    name = Path(input_path).stem if input_path else cfg["split"]
+    log.info("evaluating %s on %d examples (%s) with %s", ckpt_path.name, len(sources), name, device)
+    started = time.perf_counter()
+    with torch.inference_mode():
+        metrics, outputs = task.evaluate_examples(sources, references, cfg["decoding"])
+    seconds = time.perf_counter() - started
+    metrics = {**metrics, "examples": len(sources), "seconds": round(seconds, 2),
+               "examples_per_second": round(len(sources) / max(seconds, 1e-9), 1)}
+    out_dir = Path(to_absolute_path(cfg["output_dir"])) if cfg["output_dir"] else default_output_dir(ckpt_path, name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
+    report = {"checkpoint": str(ckpt_path), "data": name, "decoding": cfg["decoding"], "metrics": metrics}
+    (out_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    print(format_table(metrics))
+    print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'predictions.txt'}")
+    return metrics
+
+
+def format_table(metrics: dict) -> str:
+    width = max(len(k) for k in metrics)
+    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  ----------"]
+    for key, value in metrics.items():
+        lines.append(f"{key:<{width}}  {value:.4f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+    return "\n".join(lines)
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
+@one_line_errors
+def main(cfg: DictConfig) -> None:
+    evaluate(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Greedy and batched beam search over any model with ``encode`` and ``step`` (see Seq2SeqModel).
+
+Both run entirely on the device with tensor operations over (batch × beam) rows; there is no Python loop
+over sentences or hypotheses, only over output positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from seq2seq.tokenizers import BOS, EOS, PAD
+
+LENGTH_PENALTIES = ("none", "avg", "gnmt")
+
+
+@dataclass
+class SearchResult:
+    tokens: torch.Tensor  # (B, N, T) ids, EOS then PAD after the end; N = n_best (1 for greedy)
+    scores: torch.Tensor  # (B, N) total log-probability (length-normalised for beam with a penalty)
+    attention: torch.Tensor | None  # (B, T, S) attention of the best hypothesis, or None
+
+
+def max_lengths(src_lengths: torch.Tensor, ratio: float, extra: int, cap: int) -> torch.Tensor:
+    """Per-sentence output budget: ratio · source length + extra, at most cap. (B,) int64."""
+    return torch.clamp((src_lengths.float() * ratio).long() + extra, min=1, max=cap)
+
+
+def length_penalty(lengths: torch.Tensor, kind: str, alpha: float) -> torch.Tensor:
+    if kind == "none":
+        return torch.ones_like(lengths, dtype=torch.float)
+    if kind == "avg":
+        return lengths.float()
+    if kind == "gnmt":
+        return ((5.0 + lengths.float()) / 6.0) ** alpha
+    raise ValueError(f"unknown length penalty {kind!r}; choose one of {LENGTH_PENALTIES}")
+
+
+@torch.no_grad()
+def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor) -> SearchResult:
+    """max_len (B,) on src's device. Rows that reach their budget are closed with EOS."""
+    source, state = model.encode(src, src_lengths)
+    b = src.size(0)
+    tokens = torch.full((b,), BOS, dtype=torch.long, device=src.device)
+    finished = torch.zeros(b, dtype=torch.bool, device=src.device)
+    scores = torch.zeros(b, device=src.device)
+    out, attns = [], []
+    for t in range(int(max_len.max())):
+        logp, attn, state = model.step(tokens, state, source)
+        best_logp, tokens = logp.max(dim=-1)
+        tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
+        best_logp = logp.gather(1, tokens.unsqueeze(1)).squeeze(1)
+        scores = scores + best_logp.masked_fill(finished, 0.0)
+        tokens = tokens.masked_fill(finished, PAD)
+        out.append(tokens)
+        if attn is not None:
+            attns.append(attn)
+        finished = finished | (tokens == EOS)
+        if bool(finished.all()):  # one host sync per step; decoding is not the training hot path
+            break
+    seqs = torch.stack(out, dim=1).unsqueeze(1)
+    attention = torch.stack(attns, dim=1) if attns else None
+    return SearchResult(seqs, scores.unsqueeze(1), attention)
+
+
+@torch.no_grad()
+def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, beam_size: int = 5,
+                n_best: int = 1, penalty: str = "none", alpha: float = 0.6) -> SearchResult:
+    """Batched beam search. A hypothesis that emits EOS stays in its beam slot with a frozen score (it can
+    only extend with PAD at no cost), so with ``beam_size=1`` this is exactly greedy search. At the end the
+    beams are ranked by score / length_penalty(length) and the ``n_best`` first are returned, sorted."""
+    if beam_size == 1 and n_best == 1:
+        return greedy_search(model, src, src_lengths, max_len)
+    if n_best > beam_size:
+        raise ValueError(f"n_best={n_best} cannot exceed beam_size={beam_size}")
+    b, k, dev = src.size(0), beam_size, src.device
+    source, state = model.encode(src, src_lengths)
+    rows = torch.arange(b, device=dev).repeat_interleave(k)
+    source, state = source.select(rows), state.select(rows)
+    limit = max_len.repeat_interleave(k).view(b, k)
+    scores = torch.full((b, k), float("-inf"), device=dev)
+    scores[:, 0] = 0.0  # all beams start identical: keep one alive so the first step fans out
+    tokens = torch.full((b * k,), BOS, dtype=torch.long, device=dev)
+    finished = torch.zeros(b, k, dtype=torch.bool, device=dev)
+    lengths = torch.zeros(b, k, dtype=torch.long, device=dev)
+    history = torch.zeros(b, k, 0, dtype=torch.long, device=dev)
+    attn_hist = None
+    for t in range(int(max_len.max())):
+        logp, attn, state = model.step(tokens, state, source)
+        v = logp.size(-1)
+        logp = logp.view(b, k, v)
+        # Budget reached: only EOS allowed. Finished: only PAD, at no cost.
+        forced = (t + 1 >= limit) & ~finished
+        logp = torch.where(forced.unsqueeze(-1), _only(logp, EOS), logp)
+        logp = torch.where(finished.unsqueeze(-1), _only(torch.zeros_like(logp), PAD), logp)
+        cand = (scores.unsqueeze(-1) + logp).view(b, k * v)
+        scores, flat = cand.topk(k, dim=-1)
+        origin, tokens2d = flat // v, flat % v
+        gather = (origin + torch.arange(b, device=dev).unsqueeze(1) * k).view(-1)
+        state = state.select(gather)
+        history = torch.cat([history.gather(1, origin.unsqueeze(-1).expand(-1, -1, history.size(2))),
+                             tokens2d.unsqueeze(-1)], dim=2)
+        if attn is not None:
+            step_attn = attn.view(b * k, 1, -1).index_select(0, gather)
+            attn_hist = step_attn if attn_hist is None else torch.cat([attn_hist.index_select(0, gather), step_attn], 1)
+        was_finished = finished.gather(1, origin)
+        lengths = lengths.gather(1, origin) + (~was_finished).long()
+        finished = was_finished | (tokens2d == EOS)
+        tokens = tokens2d.view(-1)
+        if bool(finished.all()):
+            break
+    norm = scores / length_penalty(lengths, penalty, alpha)
+    order = norm.argsort(dim=1, descending=True)[:, :n_best]
+    best = history.gather(1, order.unsqueeze(-1).expand(-1, -1, history.size(2)))
+    attention = None
+    if attn_hist is not None:
+        best_rows = order[:, 0] + torch.arange(b, device=dev) * k
+        attention = attn_hist.index_select(0, best_rows)
+    return SearchResult(best, norm.gather(1, order), attention)
+
+
+def _only(logp: torch.Tensor, token: int) -> torch.Tensor:
+    """A distribution that puts all mass on ``token``, keeping ``logp``'s value there."""
+    out = torch.full_like(logp, float("-inf"))
+    out[..., token] = logp[..., token]
+    return out

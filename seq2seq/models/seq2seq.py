@@ -1,0 +1,61 @@
+"""Encoder–decoder model: embeddings → RNN encoder → bridge → attentional RNN decoder → generator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from seq2seq.models.bridge import Bridge
+from seq2seq.models.decoder import DecoderState, RNNDecoder
+from seq2seq.models.encoder import RNNEncoder
+
+
+@dataclass
+class Source:
+    """An encoded source batch, reused at every decoding step; ``select`` expands/reorders rows."""
+
+    memory: torch.Tensor  # (B, S, D)
+    keys: torch.Tensor | None  # (B, S, ·) attention keys, precomputed once
+    mask: torch.Tensor  # (B, S)
+
+    def select(self, rows: torch.Tensor) -> Source:
+        keys = self.keys.index_select(0, rows) if self.keys is not None else None
+        return Source(self.memory.index_select(0, rows), keys, self.mask.index_select(0, rows))
+
+
+class Seq2SeqModel(nn.Module):
+    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, cell: str = "lstm", embedding_dim: int = 128,
+                 hidden_size: int = 256, encoder_layers: int = 2, decoder_layers: int = 2,
+                 decoder_hidden_size: int | None = None, bidirectional: bool = True,
+                 bidirectional_merge: str = "concat", attention: str = "general", input_feed: bool = False,
+                 bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh"):
+        super().__init__()
+        self.encoder = RNNEncoder(src_vocab_size, embedding_dim, hidden_size, encoder_layers, cell, bidirectional,
+                                  bidirectional_merge, dropout, rnn_nonlinearity)
+        memory_size = self.encoder.output_size
+        dec_size = decoder_hidden_size or memory_size
+        self.bridge = Bridge(bridge, 2 if cell == "lstm" else 1, encoder_layers, memory_size, decoder_layers, dec_size)
+        self.decoder = RNNDecoder(tgt_vocab_size, embedding_dim, dec_size, decoder_layers, cell, attention,
+                                  memory_size, input_feed, dropout, rnn_nonlinearity)
+        self.generator = nn.Linear(dec_size, tgt_vocab_size)
+
+    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[Source, DecoderState]:
+        enc = self.encoder(src, src_lengths)
+        keys = self.decoder.attention.keys(enc.memory) if self.decoder.attention is not None else None
+        return Source(enc.memory, keys, enc.mask), self.decoder.initial_state(self.bridge(enc.state))
+
+    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor,
+                tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher-forced logits (B, T, V) and attention weights (B, T, S) or None."""
+        source, state = self.encode(src, src_lengths)
+        out, attn, _ = self.decoder(tgt_in, state, source.memory, source.keys, source.mask)
+        return self.generator(out), attn
+
+    def step(self, tokens: torch.Tensor, state: DecoderState,
+             source: Source) -> tuple[torch.Tensor, torch.Tensor | None, DecoderState]:
+        """One decoding step: tokens (B,) → log-probabilities (B, V), attention (B, S) or None, state."""
+        out, attn, state = self.decoder.step(tokens, state, source.memory, source.keys, source.mask)
+        logp = torch.log_softmax(self.generator(out.squeeze(1)).float(), dim=-1)
+        return logp, (attn.squeeze(1) if attn is not None else None), state

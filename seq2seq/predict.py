@@ -1,0 +1,53 @@
+"""``python -m seq2seq.predict ckpt_path=...``: one output line per input line (stdin or a file)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+import torch
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig
+
+from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.cli import one_line_errors
+from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.errors import DataError
+
+PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
+                   "show_scores": bool, "device": str}
+
+
+def read_lines(path: str | None) -> list[str]:
+    if path is None:
+        return [line.rstrip("\r\n") for line in sys.stdin]
+    file = Path(to_absolute_path(path))
+    if not file.is_file():
+        raise DataError(f"{file}: no such input file; pass input=<file with one input per line> or pipe stdin")
+    return file.read_text(encoding="utf-8").splitlines()
+
+
+def predict(cfg: DictConfig | dict) -> list[str]:
+    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, PREDICT_SCALARS)
+    task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
+    lines = read_lines(cfg["input"])
+    with torch.inference_mode():
+        outputs = task.predict_lines(lines, cfg["decoding"], cfg["show_scores"])
+    text = "".join(o + "\n" for o in outputs)
+    if cfg["output"]:
+        Path(to_absolute_path(cfg["output"])).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return outputs
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="predict")
+@one_line_errors
+def main(cfg: DictConfig) -> None:
+    predict(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Registry of task kinds: each names its LightningModule and its LightningDataModule.
+
+A new task (tagging, language model, classification, forecasting) is one entry here plus a config
+bundle under ``conf/task/``; train/evaluate/predict dispatch through this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seq2seq.data.datamodule import PairDataModule
+from seq2seq.errors import ConfigError
+from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.seq2seq import Seq2SeqTask
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    module: type[BaseTask]
+    datamodule: type
+
+
+TASK_KINDS: dict[str, TaskKind] = {
+    "seq2seq": TaskKind(Seq2SeqTask, PairDataModule),
+}
+
+
+def task_kind(name: str) -> TaskKind:
+    if name not in TASK_KINDS:
+        raise ConfigError(f"task.kind={name!r} is unknown; choose one of {sorted(TASK_KINDS)}")
+    return TASK_KINDS[name]

@@ -1,0 +1,96 @@
+"""What every task's LightningModule shares: checkpoint contents, optimisers, device transfer,
+gradient-norm logging and gathering of per-rank results."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+import torch.distributed as dist
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import grad_norm
+
+from seq2seq import __version__
+from seq2seq.optim import build_optimizer, build_scheduler
+from seq2seq.tokenizers import Tokenizer, tokenizer_from_state
+
+
+class BaseTask(L.LightningModule):
+    """Subclasses call ``save_hyperparameters`` with plain values only (the checkpoint must load with
+    ``weights_only=True``); tokenizers and the resolved run config travel in ``checkpoint["seq2seq"]``."""
+
+    kind = ""
+
+    def __init__(self):
+        super().__init__()
+        self.tokenizers: dict[str, Tokenizer] = {}
+        self.run_config: dict = {}
+
+    def attach(self, tokenizers: dict[str, Tokenizer], run_config: dict) -> None:
+        self.tokenizers = dict(tokenizers)
+        self.run_config = run_config
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["seq2seq"] = {
+            "version": __version__,
+            "kind": self.kind,
+            "tokenizers": {name: tok.state() for name, tok in self.tokenizers.items()},
+            "config": self.run_config,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        extra = checkpoint.get("seq2seq", {})
+        if not self.tokenizers and extra.get("tokenizers"):
+            self.tokenizers = {n: tokenizer_from_state(s) for n, s in extra["tokenizers"].items()}
+        self.run_config = self.run_config or extra.get("config", {})
+
+    # -- device transfer ---------------------------------------------------------------------------------
+    def transfer_batch_to_device(self, batch, device, dataloader_idx):
+        """Keys ending in ``_cpu`` stay on the host (sequence lengths for packing)."""
+        if not isinstance(batch, dict):
+            return super().transfer_batch_to_device(batch, device, dataloader_idx)
+        host = {k: v for k, v in batch.items() if k.endswith("_cpu")}
+        moved = super().transfer_batch_to_device({k: v for k, v in batch.items() if k not in host}, device,
+                                                 dataloader_idx)
+        moved.update(host)
+        return moved
+
+    # -- optimisation ----------------------------------------------------------------------------------
+    def configure_optimizers(self):
+        optimizer = build_optimizer(self.parameters(), self.hparams.optim)
+        task = self.run_config.get("task", {})
+        total = self.trainer.estimated_stepping_batches if self.trainer is not None else 1
+        sched = build_scheduler(optimizer, self.hparams.scheduler, task.get("monitor", "val/loss"),
+                                task.get("mode", "min"), int(total) if total != float("inf") else 100_000)
+        return optimizer if sched is None else {"optimizer": optimizer, "lr_scheduler": sched}
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        # Runs before Lightning clips, so this is the norm before clipping. Only at logging steps.
+        if self.trainer.global_step % max(1, self.trainer.log_every_n_steps) == 0:
+            norms = grad_norm(self, norm_type=2)
+            if norms:
+                self.log("train/grad_norm", norms["grad_2.0_norm_total"])
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def gather_objects(self, obj) -> list:
+        """Every rank's ``obj``, in rank order (a one-element list without DDP)."""
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+            return [obj]
+        out = [None] * dist.get_world_size()
+        dist.all_gather_object(out, obj)
+        return out
+
+    def reduce_sum(self, value: torch.Tensor) -> torch.Tensor:
+        if self.trainer is None or self.trainer.world_size == 1:
+            return value
+        return self.trainer.strategy.reduce(value, reduce_op="sum")
+
+    @property
+    def tensorboard(self):
+        """The SummaryWriter on global rank 0 when TensorBoard logging is on, else None."""
+        if self.trainer is None or self.trainer.sanity_checking or self.global_rank != 0:
+            return None
+        for logger in self.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                return logger.experiment
+        return None

@@ -1,0 +1,173 @@
+"""LightningModule for sequence-to-sequence tasks (translation; chatbot reuses it with another reader)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seq2seq.data.collate import collate_pairs, collate_sources
+from seq2seq.data.text import normalize_text
+from seq2seq.metrics import perplexity, text_metrics
+from seq2seq.models.search import SearchResult, beam_search, max_lengths
+from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.plots import attention_figure
+from seq2seq.tasks.base import BaseTask
+from seq2seq.tokenizers import PAD
+
+SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
+
+
+class Seq2SeqTask(BaseTask):
+    kind = "seq2seq"
+
+    def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
+                 src_vocab_size: int, tgt_vocab_size: int):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = Seq2SeqModel(src_vocab_size, tgt_vocab_size, **{k: v for k, v in model.items() if k != "kind"})
+        self._eval: dict = {}
+
+    @classmethod
+    def from_config(cls, cfg: dict, datamodule) -> Seq2SeqTask:
+        src_tok, tgt_tok = datamodule.tokenizers
+        task = cls(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
+                   src_tok.vocab_size, tgt_tok.vocab_size)
+        task.attach({"source": src_tok, "target": tgt_tok}, cfg)
+        return task
+
+    # -- training --------------------------------------------------------------------------------------
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(), ignore_index=PAD,
+                               label_smoothing=self.hparams.loss["label_smoothing"])
+        self.log("train/loss", loss, prog_bar=True)
+        self.log("train/ppl", torch.exp(loss.detach().clamp(max=50)))
+        return loss
+
+    # -- decoding ----------------------------------------------------------------------------------------
+    def search(self, src: torch.Tensor, src_lengths: torch.Tensor, beam_size: int | None = None,
+               decoding: dict | None = None) -> SearchResult:
+        d = decoding or self.hparams.decoding
+        budget = max_lengths(src_lengths.to(src.device), d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"])
+        return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"], d["n_best"] if
+                           beam_size is None else 1, d["length_penalty"], d["alpha"])
+
+    def translate(self, texts: list[str], decoding: dict | None = None) -> list[list[tuple[str, float]]]:
+        """n-best (text, score) lists for raw input texts, normalised as the training data was."""
+        d = decoding or self.hparams.decoding
+        data = self.run_config.get("data", {})
+        clean = [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
+        src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
+        encoded = [src_tok.encode(t) for t in clean]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        results: list = [None] * len(texts)
+        for start in range(0, len(order), d["batch_size"]):
+            rows = order[start : start + d["batch_size"]]
+            batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
+            out = self.search(batch["src"].to(self.device), batch["src_lengths_cpu"], decoding=d)
+            for r, i in enumerate(rows):
+                results[i] = [(tgt_tok.decode(out.tokens[r, n].tolist()), float(out.scores[r, n]))
+                              for n in range(out.tokens.size(1))]
+        return results
+
+    # -- validation and test ---------------------------------------------------------------------------
+    def on_validation_epoch_start(self) -> None:
+        self._reset_eval()
+
+    def on_test_epoch_start(self) -> None:
+        self._reset_eval()
+
+    def _reset_eval(self) -> None:
+        self._eval = {"hyps": [], "nll": torch.zeros((), device=self.device),
+                      "tokens": torch.zeros((), device=self.device), "example": None}
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, self.hparams.decoding["val_beam_size"])
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, self.hparams.decoding["beam_size"])
+
+    def _eval_step(self, batch: dict, beam_size: int) -> None:
+        logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+        self._eval["nll"] += F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(),
+                                             ignore_index=PAD, reduction="sum")
+        self._eval["tokens"] += (batch["tgt_out"] != PAD).sum()
+        result = self.search(batch["src"], batch["src_lengths_cpu"], beam_size=beam_size)
+        tokens = result.tokens[:, 0].tolist()
+        tgt_tok = self.tokenizers["target"]
+        self._eval["hyps"].extend(zip(batch["index"].tolist(), (tgt_tok.decode(t) for t in tokens)))
+        if self._eval["example"] is None and result.attention is not None:
+            self._eval["example"] = (batch["index"][0].item(), batch["src"][0].tolist(), tokens[0],
+                                     result.attention[0].float().cpu().numpy())
+
+    def on_validation_epoch_end(self) -> None:
+        self._finish_eval("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._finish_eval("test")
+
+    def _finish_eval(self, stage: str) -> None:
+        # Corpus metrics need every sentence: gather (index, hypothesis) from all ranks, drop the
+        # repeats that padding the last batches to equal counts introduced, restore corpus order.
+        by_index = {i: h for part in self.gather_objects(self._eval["hyps"]) for i, h in part}
+        split = self.trainer.datamodule.split(SPLIT_OF_STAGE[stage])
+        order = sorted(by_index)
+        hyps = [by_index[i] for i in order]
+        refs = [split.tgt_text[i] for i in order]
+        nll = self.reduce_sum(self._eval["nll"]) / self.reduce_sum(self._eval["tokens"]).clamp(min=1)
+        metrics = {f"{stage}/loss": nll, f"{stage}/ppl": perplexity(float(nll))}
+        metrics.update({f"{stage}/{k}": v for k, v in text_metrics(hyps, refs).items()})
+        self.log_dict(metrics, prog_bar=stage == "val", sync_dist=False)
+        self._log_samples(stage, split, order, hyps)
+
+    def _log_samples(self, stage: str, split, order: list[int], hyps: list[str]) -> None:
+        writer = self.tensorboard
+        n = self.hparams.logging["samples"]
+        if writer is None or n <= 0:
+            return
+        rows = ["| source | reference | output |", "|---|---|---|"]
+        for i, hyp in list(zip(order, hyps))[:n]:
+            cells = [split.src_text[i], split.tgt_text[i], hyp]
+            rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        writer.add_text(f"{stage}/samples", "\n".join(rows), self.global_step)
+        example = self._eval["example"]
+        if example is not None and self.hparams.logging["attention_heatmap"]:
+            _, src_ids, out_ids, weights = example
+            src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
+            src_pieces = src_tok.pieces([i for i in src_ids if i != PAD])
+            out_pieces = tgt_tok.pieces([i for i in out_ids if i != PAD])
+            fig = attention_figure(weights, src_pieces, out_pieces, f"{stage} step {self.global_step}")
+            writer.add_figure(f"{stage}/attention", fig, self.global_step)
+
+    # -- evaluate / predict CLIs -------------------------------------------------------------------------
+    def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
+        """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
+        outputs = [nbest[0][0] for nbest in self.translate(sources, decoding)]
+        metrics = text_metrics(outputs, references)
+        nll = self.teacher_forced_nll(sources, references, decoding["batch_size"])
+        return {"loss": nll, "ppl": perplexity(nll), **metrics}, outputs
+
+    @torch.no_grad()
+    def teacher_forced_nll(self, sources: list[str], references: list[str], batch_size: int) -> float:
+        src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
+        total, tokens = 0.0, 0
+        for start in range(0, len(sources), batch_size):
+            items = [(i, np.asarray(src_tok.encode(s), dtype=np.int64), np.asarray(tgt_tok.encode(t), dtype=np.int64))
+                     for i, (s, t) in enumerate(zip(sources[start : start + batch_size],
+                                                    references[start : start + batch_size]))]
+            batch = collate_pairs(items)
+            logits, _ = self.model(batch["src"].to(self.device), batch["src_lengths_cpu"], batch["tgt_in"].to(self.device))
+            gold = batch["tgt_out"].to(self.device)
+            total += float(F.cross_entropy(logits.flatten(0, 1).float(), gold.flatten(), ignore_index=PAD, reduction="sum"))
+            tokens += int((gold != PAD).sum())
+        return total / max(tokens, 1)
+
+    def predict_lines(self, lines: list[str], decoding: dict, show_scores: bool = False) -> list[str]:
+        """One output line per input (n_best > 1: n lines per input, each prefixed by the input's number)."""
+        out = []
+        for number, nbest in enumerate(self.translate(lines, decoding), start=1):
+            for text, score in nbest:
+                line = f"{score:.4f}\t{text}" if show_scores else text
+                out.append(f"{number}\t{line}" if len(nbest) > 1 else line)
+        return out

@@ -1,0 +1,110 @@
+"""``python -m seq2seq.train task=translation ...``: a thin Hydra wrapper around ``train(cfg)``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import hydra
+import lightning as L
+import torch
+import yaml
+from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.loggers import TensorBoardLogger
+from omegaconf import DictConfig
+
+from seq2seq.cli import one_line_errors
+from seq2seq.config import validate_train_config
+from seq2seq.tasks import task_kind
+
+log = logging.getLogger("seq2seq.train")
+
+
+def build_callbacks(cfg: dict, run_dir: Path) -> list:
+    task, cb = cfg["task"], cfg["callbacks"]
+    callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=task["monitor"],
+                                 mode=task["mode"], save_top_k=1, save_last=cb["save_last"],
+                                 auto_insert_metric_name=False)]
+    es = cb["early_stopping"]
+    if es["enabled"]:
+        callbacks.append(EarlyStopping(monitor=task["monitor"], mode=task["mode"], patience=es["patience"],
+                                       min_delta=es["min_delta"]))
+    if cb["lr_monitor"] and cfg["logger"]["tensorboard"]:
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
+    return callbacks
+
+
+def build_trainer(cfg: dict, run_dir: Path) -> L.Trainer:
+    loggers = []
+    if cfg["logger"]["tensorboard"]:
+        loggers.append(TensorBoardLogger(save_dir=str(run_dir), name="tensorboard", version="",
+                                         default_hp_metric=False))
+    # Our bucketing sampler shards across ranks itself; Lightning must not wrap it.
+    return L.Trainer(default_root_dir=str(run_dir), logger=loggers or False, callbacks=build_callbacks(cfg, run_dir),
+                     use_distributed_sampler=False, **cfg["trainer"])
+
+
+def flat_hparams(cfg: dict) -> dict:
+    """Scalar hyper-parameters for TensorBoard's HPARAMS tab (``model.cell`` style keys)."""
+    out = {}
+    for section in ("task", "data", "tokenizer", "model", "optim", "scheduler", "loss"):
+        for key, value in cfg[section].items():
+            if isinstance(value, (int, float, str, bool)) and not key.endswith("path"):
+                out[f"{section}.{key}"] = value
+    out["seed"] = cfg["seed"]
+    return out
+
+
+def train(cfg: DictConfig | dict) -> dict:
+    """Validate → seed → data → task module → fit → test the best checkpoint. Returns the metrics,
+    including ``objective`` (the best value of ``task.monitor``) for sweepers."""
+    started = time.time()
+    cfg = validate_train_config(cfg)
+    run_dir = Path(cfg["paths"]["output_dir"])
+    L.seed_everything(cfg["seed"], workers=True)
+    torch.set_float32_matmul_precision("high")
+    kind = task_kind(cfg["task"]["kind"])
+    datamodule = kind.datamodule(cfg["data"], cfg["tokenizer"], cfg["paths"]["cache_dir"], cfg["seed"])
+    datamodule.setup("fit")
+    module = kind.module.from_config(cfg, datamodule)
+    trainer = build_trainer(cfg, run_dir)
+    if trainer.is_global_zero:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg["ckpt_path"])
+    ckpt_cb = trainer.checkpoint_callback
+    best = ckpt_cb.best_model_score
+    metrics = {"monitor": cfg["task"]["monitor"], "objective": float(best) if best is not None else None,
+               "best_model_path": ckpt_cb.best_model_path, "global_step": trainer.global_step}
+    if cfg["test_after_fit"] and ckpt_cb.best_model_path:
+        tested = trainer.test(module, datamodule=datamodule, ckpt_path="best", verbose=False)
+        metrics.update({k: float(v) for k, v in (tested[0] if tested else {}).items()})
+    metrics["wall_time_s"] = round(time.time() - started, 1)
+    if trainer.is_global_zero:
+        _finish_run(cfg, trainer, run_dir, metrics)
+    return metrics
+
+
+def _finish_run(cfg: dict, trainer: L.Trainer, run_dir: Path, metrics: dict) -> None:
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            hp_metrics = {f"hp/best_{metrics['monitor'].split('/')[-1]}": metrics["objective"] or 0.0}
+            hp_metrics.update({f"hp/{k.replace('/', '_')}": v for k, v in metrics.items() if k.startswith("test/")})
+            logger.log_hyperparams(flat_hparams(cfg), metrics=hp_metrics)
+            logger.finalize("success")
+    summary = ", ".join(f"{k}={v:.2f}" for k, v in metrics.items() if k.startswith("test/") and isinstance(v, float))
+    log.info("best %s=%s at %s; %s; %.0fs; run dir %s", metrics["monitor"], metrics["objective"],
+             metrics["best_model_path"], summary or "no test", metrics["wall_time_s"], run_dir)
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@one_line_errors
+def main(cfg: DictConfig) -> float | None:
+    return train(cfg)["objective"]
+
+
+if __name__ == "__main__":
+    main()
