@@ -1,0 +1,55 @@
+"""Shared fixtures: a tiny parallel corpus and Hydra composition of the real configs."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF = ROOT / "conf"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def make_reversal_pairs(n: int, seed: int = 0, alphabet: str = "abcdefgh", lo: int = 2, hi: int = 6):
+    rng = random.Random(seed)
+    seen, pairs = set(), []
+    while len(pairs) < n:
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(lo, hi)))
+        if s not in seen:
+            seen.add(s)
+            pairs.append((s, s[::-1]))
+    return pairs
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """120 tab-separated pairs (string → reversed string)."""
+    path = tmp_path / "tiny.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in make_reversal_pairs(120)), encoding="utf-8")
+    return path
+
+
+def compose_cfg(config_name: str, overrides: list[str]):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name=config_name, overrides=overrides)
+
+
+@pytest.fixture
+def train_overrides(tmp_path: Path, tiny_corpus: Path) -> list[str]:
+    """Overrides for a seconds-long training run on the tiny corpus, writing under tmp_path."""
+    return [
+        f"data.path={tiny_corpus}",
+        "data.valid_size=20",
+        "data.test_size=20",
+        "data.batch_size=16",
+        f"paths.output_dir={tmp_path / 'run'}",
+        f"paths.cache_dir={tmp_path / 'cache'}",
+        "debug=fast",
+        "trainer.accelerator=cpu",
+        "trainer.devices=1",
+    ]
