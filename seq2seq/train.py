@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from pathlib import Path
 
 import hydra
@@ -20,6 +21,11 @@ from seq2seq.config import validate_train_config
 from seq2seq.tasks import task_kind
 
 log = logging.getLogger("seq2seq.train")
+
+# Lightning advice that does not apply to this project's setup.
+warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
+warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(lambda r: "litlogger" not in r.getMessage())
 
 
 def build_callbacks(cfg: dict, run_dir: Path) -> list:
