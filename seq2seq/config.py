@@ -35,7 +35,7 @@ Normalization = _choices("Normalization", "none nfc nfkc nfd nfkd")
 OnError = _choices("OnError", "error skip")
 BatchBy = _choices("BatchBy", "sentences tokens")
 Mode = _choices("Mode", "min max")
-TokenizerKind = _choices("TokenizerKind", "char")
+TokenizerKind = _choices("TokenizerKind", "char word sentencepiece")
 OptimName = _choices("OptimName", "adam adamw sgd")
 SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt")
 LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
@@ -79,10 +79,21 @@ class ParallelDataConfig:
 
 @dataclass
 class TokenizerConfig:
+    """One section for every kind; keys that do not apply to a kind are ignored by it. ``source`` and
+    ``target`` hold per-side overrides of the other keys (not allowed with ``shared``)."""
+
     kind: TokenizerKind = TokenizerKind.char
     shared: bool = False
-    min_freq: int = 1
-    max_size: Optional[int] = None
+    min_freq: int = 1  # char, word
+    max_size: Optional[int] = None  # char, word: vocabulary cap, specials included
+    lowercase: bool = False  # word, sentencepiece
+    vocab_size: int = 8000  # sentencepiece: exact number of pieces, specials included
+    model_type: str = "bpe"  # sentencepiece: bpe | unigram | char | word
+    character_coverage: float = 1.0  # sentencepiece
+    byte_fallback: bool = False  # sentencepiece: unknown characters become UTF-8 byte pieces
+    user_defined_symbols: list[str] = field(default_factory=list)  # sentencepiece: never split
+    source: dict[str, Any] = field(default_factory=dict)
+    target: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -299,6 +310,10 @@ def _check_consistency(c: dict) -> None:
         if model["attention"] == "dot" and dec != memory:
             raise ConfigError(f"model.attention=dot needs model.decoder_hidden_size == encoder output size {memory} "
                               f"(got {dec}); use attention=general or unset decoder_hidden_size")
+    from seq2seq.tokenizers import build_tokenizer, side_configs  # tokenizers import this module
+
+    for side in side_configs(c["tokenizer"]).values():
+        build_tokenizer(side)  # checks kind-specific values (model_type, ...) before any data is read
     dec_cfg = c["decoding"]
     if dec_cfg["n_best"] > dec_cfg["beam_size"]:
         raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")

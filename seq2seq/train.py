@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_train_config
 from seq2seq.tasks import task_kind
+from seq2seq.tokenizers import save_tokenizer_files
 
 log = logging.getLogger("seq2seq.train")
 
@@ -79,6 +80,7 @@ def train(cfg: DictConfig | dict) -> dict:
     if trainer.is_global_zero:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+        save_tokenizer_files(module.tokenizers, run_dir)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg["ckpt_path"])
     ckpt_cb = trainer.checkpoint_callback
     best = ckpt_cb.best_model_score

@@ -16,8 +16,8 @@ from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.parallel import read_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import split_indices
-from seq2seq.errors import DataError
-from seq2seq.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_state
+from seq2seq.errors import ConfigError, DataError
+from seq2seq.tokenizers import Tokenizer, build_tokenizer, side_configs, tokenizer_from_state
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,24 @@ def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def fit_tokenizers(tok_cfg: dict, src_texts: list[str], tgt_texts: list[str]) -> tuple[Tokenizer, Tokenizer]:
+    """One tokenizer fitted on source + target (``tokenizer.shared``), else one per side with the section's
+    settings overridden by ``tokenizer.source`` / ``tokenizer.target``."""
     if not src_texts:
         raise DataError("the training split is empty; check data.path and the split sizes")
+    sides = side_configs(tok_cfg)
     if tok_cfg.get("shared"):
-        tok = build_tokenizer(tok_cfg)
+        tok = build_tokenizer(sides["source"])
         tok.fit(src_texts + tgt_texts)
         return tok, tok
-    src_tok, tgt_tok = build_tokenizer(tok_cfg), build_tokenizer(tok_cfg)
-    src_tok.fit(src_texts)
-    tgt_tok.fit(tgt_texts)
-    return src_tok, tgt_tok
+    fitted = []
+    for side, texts in (("source", src_texts), ("target", tgt_texts)):
+        tok = build_tokenizer(sides[side])
+        try:
+            tok.fit(texts)
+        except ConfigError as err:
+            raise ConfigError(f"{side} tokenizer: {err}") from None
+        fitted.append(tok)
+    return fitted[0], fitted[1]
 
 
 def encode_split(name: str, src: list[str], tgt: list[str], tokenizers: tuple[Tokenizer, Tokenizer]) -> PairSplit:

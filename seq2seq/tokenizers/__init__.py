@@ -1,26 +1,94 @@
-"""Tokenizers behind one interface; build them from config, rebuild them from checkpoint state."""
+"""Tokenizers behind one interface; build them from config, rebuild them from checkpoint state, save them
+beside a run."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer
 from seq2seq.tokenizers.char import CharTokenizer
+from seq2seq.tokenizers.sentencepiece import SentencePieceTokenizer
+from seq2seq.tokenizers.word import WordTokenizer
 
-TOKENIZERS: dict[str, type[Tokenizer]] = {"char": CharTokenizer}
+TOKENIZERS: dict[str, type[Tokenizer]] = {
+    "char": CharTokenizer, "word": WordTokenizer, "sentencepiece": SentencePieceTokenizer,
+}
+SIDES = ("source", "target")
 
-__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Tokenizer", "build_tokenizer", "tokenizer_from_state"]
+__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Tokenizer", "build_tokenizer", "load_tokenizer_file",
+           "save_tokenizer_files", "side_configs", "tokenizer_from_state"]
 
 
 def build_tokenizer(cfg: dict) -> Tokenizer:
-    """An unfitted tokenizer from a ``tokenizer`` config section (keys other than ``kind``/``shared``
-    are constructor arguments)."""
-    kind = cfg["kind"]
+    """An unfitted tokenizer from a ``tokenizer`` config section (or one side of it, see ``side_configs``).
+    Keys that do not apply to the kind (``vocab_size`` for ``word``, ``max_size`` for ``sentencepiece``)
+    are ignored, so one section can serve two kinds through a per-side ``kind`` override."""
+    kind = cfg.get("kind", "char")
     if kind not in TOKENIZERS:
         raise ConfigError(f"tokenizer.kind={kind!r} is unknown; choose one of {sorted(TOKENIZERS)}")
     if kind == "char":
+        if cfg.get("lowercase"):
+            raise ConfigError("tokenizer.lowercase=true is not supported by tokenizer.kind=char; "
+                              "use data.lowercase=true to lower-case the text itself")
         return CharTokenizer(min_freq=cfg.get("min_freq", 1), max_size=cfg.get("max_size"))
-    raise ConfigError(f"tokenizer.kind={kind!r} has no builder")
+    if kind == "word":
+        return WordTokenizer(min_freq=cfg.get("min_freq", 1), max_size=cfg.get("max_size"),
+                             lowercase=cfg.get("lowercase", False))
+    return SentencePieceTokenizer(
+        vocab_size=cfg.get("vocab_size", 8000), model_type=cfg.get("model_type", "bpe"),
+        character_coverage=cfg.get("character_coverage", 1.0), byte_fallback=cfg.get("byte_fallback", False),
+        user_defined_symbols=cfg.get("user_defined_symbols") or (), lowercase=cfg.get("lowercase", False),
+    )
+
+
+def side_configs(cfg: dict) -> dict[str, dict]:
+    """The validated settings of each side: the section's keys, overridden by the keys of its optional
+    ``source`` / ``target`` mappings (e.g. ``+tokenizer.target.kind=sentencepiece``)."""
+    from seq2seq.config import TokenizerConfig, validate_sections  # config imports Hydra; keep this lazy
+
+    base = {k: v for k, v in cfg.items() if k not in SIDES}
+    out = {}
+    for side in SIDES:
+        override = dict(cfg.get(side) or {})
+        fixed = sorted(set(override) & {"shared", *SIDES})
+        if fixed:
+            raise ConfigError(f"tokenizer.{side}.{fixed[0]} cannot be set per side; set tokenizer.{fixed[0]}")
+        if override and cfg.get("shared"):
+            raise ConfigError(f"tokenizer.shared=true fits one tokenizer on both sides, so tokenizer.{side} "
+                              f"overrides ({', '.join(sorted(override))}) cannot apply; set tokenizer.shared=false")
+        name = f"tokenizer.{side}"
+        out[side] = validate_sections({name: {**base, **override}}, {name: TokenizerConfig}, {})[name]
+    return out
 
 
 def tokenizer_from_state(state: dict) -> Tokenizer:
     return TOKENIZERS[state["kind"]].from_state(state)
+
+
+def save_tokenizer_files(tokenizers: dict[str, Tokenizer], directory: str | Path) -> list[Path]:
+    """Write ``tokenizer_<name>.model`` (a SentencePiece model, loadable by SentencePiece itself) or
+    ``tokenizer_<name>.json`` (kind, settings and the vocabulary in id order) for each tokenizer, e.g.
+    ``{"source": ..., "target": ...}``. Returns the paths written."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, tok in tokenizers.items():
+        state = tok.state()
+        if isinstance(state.get("model_proto"), bytes):
+            path = directory / f"tokenizer_{name}.model"
+            path.write_bytes(state["model_proto"])
+        else:
+            path = directory / f"tokenizer_{name}.json"
+            path.write_text(json.dumps(state, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def load_tokenizer_file(path: str | Path) -> Tokenizer:
+    """The tokenizer of a file written by ``save_tokenizer_files``."""
+    path = Path(path)
+    if path.suffix == ".model":
+        return SentencePieceTokenizer.from_state({"model_proto": path.read_bytes()})
+    return tokenizer_from_state(json.loads(path.read_text(encoding="utf-8")))
