@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,28 @@ def test_malformed_training_data_names_file_and_line(train_overrides, tmp_path):
     overrides = [o for o in train_overrides if not o.startswith("data.path")] + [f"data.path={bad}"]
     with pytest.raises(DataError, match=r"bad\.tsv:51: expected at least 2"):
         train(compose_cfg("train", overrides))
+
+
+@pytest.mark.parametrize("tokenizer", ["char", "word", "sentencepiece"])
+def test_checkpoint_alone_evaluates_for_every_tokenizer(tokenizer, tmp_path):
+    corpus = tmp_path / "pairs.tsv"
+    words = ["the cat", "a dog", "my friend", "the old man", "your sister"]
+    verbs = [("sleeps", "dort"), ("eats", "mange"), ("runs", "court"), ("sings", "chante")]
+    fr = {"the cat": "le chat", "a dog": "un chien", "my friend": "mon ami", "the old man": "le vieil homme",
+          "your sister": "ta sœur"}
+    lines = [f"{w.capitalize()} {v}.\t{fr[w].capitalize()} {f}." for w in words for v, f in verbs]
+    corpus.write_text("\n".join(lines * 3) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    overrides = [f"data.path={corpus}", "data.valid_size=6", "data.test_size=6", f"paths.output_dir={run}",
+                 "paths.cache_dir=null", "debug=fast", "trainer.accelerator=cpu", "trainer.devices=1",
+                 f"tokenizer={tokenizer}"]
+    if tokenizer == "sentencepiece":
+        overrides.append("tokenizer.vocab_size=40")
+    train(compose_cfg("train", overrides))
+    ckpt = tmp_path / "only.ckpt"
+    (run / "checkpoints" / "best.ckpt").rename(ckpt)
+    shutil.rmtree(run)
+    result = run_cli("seq2seq.evaluate", [f"ckpt_path={ckpt}", "decoding.beam_size=2",
+                                          f"output_dir={tmp_path / 'eval'}"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics"]["examples"] == 6
