@@ -23,8 +23,18 @@ class SearchResult:
 
 
 def max_lengths(src_lengths: torch.Tensor, ratio: float, extra: int, cap: int) -> torch.Tensor:
-    """Per-sentence output budget: ratio · source length + extra, at most cap. (B,) int64."""
-    return torch.clamp((src_lengths.float() * ratio).long() + extra, min=1, max=cap)
+    """Per-sentence output budget: ratio · source length + extra, at most cap. (B,) int64 on the CPU
+    (float64 arithmetic there, so 1.3 × 90 is 117, not float32's 116)."""
+    budget = (src_lengths.cpu().double() * ratio + 1e-9).floor().long() + extra
+    return torch.clamp(budget, min=1, max=cap)
+
+
+def block_specials(logp: torch.Tensor) -> torch.Tensor:
+    """PAD and BOS are never generated (PAD marks the end after EOS; BOS only starts)."""
+    logp = logp.clone()
+    logp[:, PAD] = float("-inf")
+    logp[:, BOS] = float("-inf")
+    return logp
 
 
 def length_penalty(lengths: torch.Tensor, kind: str, alpha: float) -> torch.Tensor:
@@ -48,7 +58,8 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
     out, attns = [], []
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
-        best_logp, tokens = logp.max(dim=-1)
+        logp = block_specials(logp)
+        tokens = logp.argmax(dim=-1)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
         best_logp = logp.gather(1, tokens.unsqueeze(1)).squeeze(1)
         scores = scores + best_logp.masked_fill(finished, 0.0)
@@ -88,6 +99,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     attn_hist = None
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
+        logp = block_specials(logp)
         v = logp.size(-1)
         logp = logp.view(b, k, v)
         # Budget reached: only EOS allowed. Finished: only PAD, at no cost.

@@ -49,7 +49,7 @@ class Seq2SeqTask(BaseTask):
     def search(self, src: torch.Tensor, src_lengths: torch.Tensor, beam_size: int | None = None,
                decoding: dict | None = None) -> SearchResult:
         d = decoding or self.hparams.decoding
-        budget = max_lengths(src_lengths.to(src.device), d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"])
+        budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
         return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"], d["n_best"] if
                            beam_size is None else 1, d["length_penalty"], d["alpha"])
 
