@@ -31,6 +31,7 @@ AttentionKind = _choices("AttentionKind", "none bahdanau dot general")
 BridgeKind = _choices("BridgeKind", "zero copy dense")
 Merge = _choices("Merge", "concat sum")
 Nonlinearity = _choices("Nonlinearity", "tanh relu")
+CellImpl = _choices("CellImpl", "builtin reference")
 Normalization = _choices("Normalization", "none nfc nfkc nfd nfkd")
 OnError = _choices("OnError", "error skip")
 BatchBy = _choices("BatchBy", "sentences tokens")
@@ -112,6 +113,9 @@ class Seq2SeqModelConfig:
     bridge: BridgeKind = BridgeKind.copy
     dropout: float = 0.0
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
+    cell_impl: CellImpl = CellImpl.builtin
+    recurrent_dropout: float = 0.0
+    layer_norm: bool = False
 
 
 @dataclass
@@ -314,6 +318,11 @@ def _check_consistency(c: dict) -> None:
 
     for side in side_configs(c["tokenizer"]).values():
         build_tokenizer(side)  # checks kind-specific values (model_type, ...) before any data is read
+    if model.get("cell_impl") == "builtin" and (model.get("recurrent_dropout", 0) > 0 or model.get("layer_norm")):
+        raise ConfigError("model.recurrent_dropout and model.layer_norm need model.cell_impl=reference "
+                          "(PyTorch's fused RNNs cannot drop or normalise the recurrent state)")
+    if model.get("layer_norm") and model.get("cell") != "lstm":
+        raise ConfigError("model.layer_norm=true is implemented for model.cell=lstm only")
     dec_cfg = c["decoding"]
     if dec_cfg["n_best"] > dec_cfg["beam_size"]:
         raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")

@@ -90,3 +90,36 @@ def test_layer_norm_lstm_runs_and_normalises_gates():
     assert any(name.startswith("ln_ih") for name, _ in ref.named_modules())
     with pytest.raises(ValueError, match="LSTM cell only"):
         ReferenceRNN("gru", 5, 7, layer_norm=True)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_whole_model_with_reference_cells_equals_builtin(cell):
+    import numpy as np
+
+    from seq2seq.data.collate import collate_pairs
+    from seq2seq.models.seq2seq import Seq2SeqModel
+
+    kwargs = dict(cell=cell, embedding_dim=6, hidden_size=5, encoder_layers=2, decoder_layers=2,
+                  bidirectional=True, attention="general")
+    torch.manual_seed(0)
+    builtin = Seq2SeqModel(9, 11, **kwargs).eval()
+    reference = Seq2SeqModel(9, 11, cell_impl="reference", **kwargs).eval()
+    reference.load_state_dict(builtin.state_dict())
+    batch = collate_pairs([(0, np.array([4, 5, 6]), np.array([7, 8])), (1, np.array([5]), np.array([4, 5, 6, 7]))])
+    a, _ = builtin(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+    b, _ = reference(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+    assert (a - b).abs().max() <= 1e-5
+
+
+def test_recurrent_dropout_needs_the_reference_cells():
+    from conftest import compose_cfg
+
+    from seq2seq.config import validate_train_config
+    from seq2seq.errors import ConfigError
+
+    base = ["paths.output_dir=/tmp/x", "paths.cache_dir=null"]
+    with pytest.raises(ConfigError, match="need model.cell_impl=reference"):
+        validate_train_config(compose_cfg("train", [*base, "model.recurrent_dropout=0.3"]))
+    cfg = validate_train_config(compose_cfg("train", [*base, "model.recurrent_dropout=0.3", "model.cell_impl=reference",
+                                                      "model.layer_norm=true"]))
+    assert cfg["model"]["cell_impl"] == "reference"

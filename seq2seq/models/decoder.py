@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from seq2seq.models.attention import Attention
-from seq2seq.models.rnn import State, as_raw, as_state, make_rnn
+from seq2seq.models.rnn import CellOptions, State, as_raw, as_state, make_rnn
 from seq2seq.tokenizers import PAD
 
 
@@ -34,14 +34,14 @@ class DecoderState:
 class RNNDecoder(nn.Module):
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, num_layers: int, cell: str,
                  attention: str, memory_size: int, input_feed: bool, dropout: float = 0.0,
-                 nonlinearity: str = "tanh"):
+                 nonlinearity: str = "tanh", cell_options: CellOptions = CellOptions()):
         super().__init__()
         self.input_feed = input_feed and attention != "none"
         self.hidden_size = hidden_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
         self.dropout = nn.Dropout(dropout)
         rnn_input = embedding_dim + (hidden_size if self.input_feed else 0)
-        self.rnn = make_rnn(cell, rnn_input, hidden_size, num_layers, dropout, False, nonlinearity)
+        self.rnn = make_rnn(cell, rnn_input, hidden_size, num_layers, dropout, False, nonlinearity, cell_options)
         # Built only when used, so DDP never sees parameters without gradients.
         self.attention = Attention(attention, hidden_size, memory_size) if attention != "none" else None
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seq2seq.models.rnn import State, as_state, make_rnn
+from seq2seq.models.rnn import CellOptions, State, as_state, make_rnn
 from seq2seq.tokenizers import PAD
 
 
@@ -21,11 +21,13 @@ class EncoderOutput:
 
 class RNNEncoder(nn.Module):
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, num_layers: int, cell: str,
-                 bidirectional: bool, merge: str = "concat", dropout: float = 0.0, nonlinearity: str = "tanh"):
+                 bidirectional: bool, merge: str = "concat", dropout: float = 0.0, nonlinearity: str = "tanh",
+                 cell_options: CellOptions = CellOptions()):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PAD)
         self.dropout = nn.Dropout(dropout)
-        self.rnn = make_rnn(cell, embedding_dim, hidden_size, num_layers, dropout, bidirectional, nonlinearity)
+        self.rnn = make_rnn(cell, embedding_dim, hidden_size, num_layers, dropout, bidirectional, nonlinearity,
+                            cell_options)
         self.num_layers = num_layers
         self.directions = 2 if bidirectional else 1
         self.merge = merge

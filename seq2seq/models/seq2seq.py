@@ -10,6 +10,7 @@ from torch import nn
 from seq2seq.models.bridge import Bridge
 from seq2seq.models.decoder import DecoderState, RNNDecoder
 from seq2seq.models.encoder import RNNEncoder
+from seq2seq.models.rnn import CellOptions
 
 
 @dataclass
@@ -30,15 +31,17 @@ class Seq2SeqModel(nn.Module):
                  hidden_size: int = 256, encoder_layers: int = 2, decoder_layers: int = 2,
                  decoder_hidden_size: int | None = None, bidirectional: bool = True,
                  bidirectional_merge: str = "concat", attention: str = "general", input_feed: bool = False,
-                 bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh"):
+                 bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh",
+                 cell_impl: str = "builtin", recurrent_dropout: float = 0.0, layer_norm: bool = False):
         super().__init__()
+        cells = CellOptions(cell_impl, recurrent_dropout, layer_norm)
         self.encoder = RNNEncoder(src_vocab_size, embedding_dim, hidden_size, encoder_layers, cell, bidirectional,
-                                  bidirectional_merge, dropout, rnn_nonlinearity)
+                                  bidirectional_merge, dropout, rnn_nonlinearity, cells)
         memory_size = self.encoder.output_size
         dec_size = decoder_hidden_size or memory_size
         self.bridge = Bridge(bridge, 2 if cell == "lstm" else 1, encoder_layers, memory_size, decoder_layers, dec_size)
         self.decoder = RNNDecoder(tgt_vocab_size, embedding_dim, dec_size, decoder_layers, cell, attention,
-                                  memory_size, input_feed, dropout, rnn_nonlinearity)
+                                  memory_size, input_feed, dropout, rnn_nonlinearity, cells)
         self.generator = nn.Linear(dec_size, tgt_vocab_size)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[Source, DecoderState]:
