@@ -40,6 +40,7 @@ TokenizerKind = _choices("TokenizerKind", "char word sentencepiece")
 OptimName = _choices("OptimName", "adam adamw sgd")
 SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt")
 LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
+Strategy = _choices("Strategy", "beam sample")
 ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
 
 
@@ -139,6 +140,7 @@ class SchedulerConfig:
 
 @dataclass
 class DecodingConfig:
+    strategy: Strategy = Strategy.beam
     beam_size: int = 5
     n_best: int = 1
     length_penalty: LengthPenalty = LengthPenalty.gnmt
@@ -148,6 +150,13 @@ class DecodingConfig:
     max_len_cap: int = 512
     val_beam_size: int = 1
     batch_size: int = 64
+    min_len: int = 0
+    no_repeat_ngram: int = 0
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    length: int = 200
+    seed: Optional[int] = None
 
 
 @dataclass
@@ -210,9 +219,15 @@ class LossConfig:
     label_smoothing: float = 0.0
 
 
-# Groups with several kinds pick their schema by the section's ``kind``.
-DATA_SCHEMAS = {"parallel": ParallelDataConfig}
-MODEL_SCHEMAS = {"seq2seq": Seq2SeqModelConfig}
+# Groups with several kinds pick their schema by the section's ``kind``. Task modules add theirs with
+# ``register_schema`` when ``seq2seq.tasks`` imports them.
+DATA_SCHEMAS: dict[str, type] = {"parallel": ParallelDataConfig}
+MODEL_SCHEMAS: dict[str, type] = {"seq2seq": Seq2SeqModelConfig}
+
+
+def register_schema(group: str, kind: str, schema: type) -> None:
+    """Make ``<group>.kind=<kind>`` valid, checked against the dataclass ``schema`` (group: data|model)."""
+    {"data": DATA_SCHEMAS, "model": MODEL_SCHEMAS}[group][kind] = schema
 
 TRAIN_SECTIONS: dict[str, Any] = {
     "task": TaskConfig,
@@ -287,6 +302,8 @@ def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars:
 
 
 def validate_train_config(cfg: DictConfig | dict) -> dict:
+    import seq2seq.tasks  # noqa: F401  (registers every task's data/model schemas)
+
     out = validate_sections(cfg, TRAIN_SECTIONS, TRAIN_SCALARS)
     _check_consistency(out)
     out["data"] = absolute_paths(out["data"])

@@ -15,7 +15,6 @@ from omegaconf import DictConfig
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
-from seq2seq.tasks import task_kind
 
 log = logging.getLogger("seq2seq.evaluate")
 
@@ -33,24 +32,22 @@ def evaluate(cfg: DictConfig | dict) -> dict:
     ckpt_path = Path(to_absolute_path(cfg["ckpt_path"]))
     device = pick_device(cfg["device"])
     task = load_task(ckpt_path, device)
-    data_cfg = task.run_config["data"]
     input_path = to_absolute_path(cfg["input"]) if cfg["input"] else None
-    sources, references = task_kind(task.kind).datamodule.eval_examples(data_cfg, cfg["split"], input_path)
     name = Path(input_path).stem if input_path else cfg["split"]
-    log.info("evaluating %s on %d examples (%s) with %s", ckpt_path.name, len(sources), name, device)
-    started = time.perf_counter()
-    with torch.inference_mode():
-        metrics, outputs = task.evaluate_examples(sources, references, cfg["decoding"])
-    seconds = time.perf_counter() - started
-    metrics = {**metrics, "examples": len(sources), "seconds": round(seconds, 2),
-               "examples_per_second": round(len(sources) / max(seconds, 1e-9), 1)}
     out_dir = Path(to_absolute_path(cfg["output_dir"])) if cfg["output_dir"] else default_output_dir(ckpt_path, name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
+    log.info("evaluating %s on %s with %s", ckpt_path.name, name, device)
+    started = time.perf_counter()
+    with torch.inference_mode():
+        # The task reads the split the way it was trained, decodes, scores, and writes its predictions.
+        metrics = task.evaluate_data(cfg["split"], input_path, cfg["decoding"], out_dir)
+    seconds = time.perf_counter() - started
+    metrics = {**metrics, "seconds": round(seconds, 2),
+               "examples_per_second": round(metrics["examples"] / max(seconds, 1e-9), 1)}
     report = {"checkpoint": str(ckpt_path), "data": name, "decoding": cfg["decoding"], "metrics": metrics}
     (out_dir / "metrics.json").write_text(json.dumps(report, indent=2))
     print(format_table(metrics))
-    print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'predictions.txt'}")
+    print(f"wrote {out_dir / 'metrics.json'} and the predictions beside it")
     return metrics
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from seq2seq.models.search import SearchResult, block_specials
+from seq2seq.models.search import SearchResult, constrain
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 
@@ -30,7 +30,8 @@ def filter_logits(logp: torch.Tensor, temperature: float, top_k: int, top_p: flo
 
 @torch.no_grad()
 def sample(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, temperature: float = 1.0,
-           top_k: int = 0, top_p: float = 1.0, generator: torch.Generator | None = None) -> SearchResult:
+           top_k: int = 0, top_p: float = 1.0, generator: torch.Generator | None = None, min_len: int = 0,
+           no_repeat_ngram: int = 0) -> SearchResult:
     """Draw one output per source. ``scores`` are the model's log-probabilities of the drawn tokens."""
     source, state = model.encode(src, src_lengths)
     b = src.size(0)
@@ -40,7 +41,8 @@ def sample(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.T
     out, attns = [], []
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
-        logp = block_specials(logp)
+        history = torch.stack(out, dim=1) if out else tokens.new_zeros(b, 0)
+        logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
         probs = torch.softmax(filter_logits(logp, temperature, top_k, top_p), dim=-1)
         tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)

@@ -47,8 +47,28 @@ def length_penalty(lengths: torch.Tensor, kind: str, alpha: float) -> torch.Tens
     raise ValueError(f"unknown length penalty {kind!r}; choose one of {LENGTH_PENALTIES}")
 
 
+def constrain(logp: torch.Tensor, step: int, history: torch.Tensor, max_len: torch.Tensor, min_len: int = 0,
+              no_repeat_ngram: int = 0) -> torch.Tensor:
+    """Apply the output rules to step ``step``'s log-probabilities (R, V), given each row's tokens so far
+    ``history`` (R, step) and budget ``max_len`` (R,): never PAD/BOS; no EOS before ``min_len`` tokens
+    (unless the budget ends sooner); no token that would repeat an n-gram of size ``no_repeat_ngram``."""
+    logp = block_specials(logp)
+    if step < min_len:
+        early = step + 1 < max_len
+        logp[:, EOS] = logp[:, EOS].masked_fill(early, float("-inf"))
+    n = no_repeat_ngram
+    if n > 0 and history.size(1) >= n:
+        windows = history.unfold(1, n, 1)  # (R, W, n): every n-gram so far
+        prefix = history[:, history.size(1) - n + 1 :]  # the last n-1 tokens
+        match = (windows[:, :, : n - 1] == prefix.unsqueeze(1)).all(-1)  # (R, W)
+        banned = torch.zeros_like(logp).scatter_add_(1, windows[:, :, -1], match.to(logp.dtype))
+        logp = logp.masked_fill(banned > 0, float("-inf"))
+    return logp
+
+
 @torch.no_grad()
-def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor) -> SearchResult:
+def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, min_len: int = 0,
+                  no_repeat_ngram: int = 0) -> SearchResult:
     """max_len (B,) on src's device. Rows that reach their budget are closed with EOS."""
     source, state = model.encode(src, src_lengths)
     b = src.size(0)
@@ -58,7 +78,8 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
     out, attns = [], []
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
-        logp = block_specials(logp)
+        history = torch.stack(out, dim=1) if out else tokens.new_zeros(b, 0)
+        logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
         tokens = logp.argmax(dim=-1)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
         best_logp = logp.gather(1, tokens.unsqueeze(1)).squeeze(1)
@@ -77,12 +98,13 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
 
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, beam_size: int = 5,
-                n_best: int = 1, penalty: str = "none", alpha: float = 0.6) -> SearchResult:
+                n_best: int = 1, penalty: str = "none", alpha: float = 0.6, min_len: int = 0,
+                no_repeat_ngram: int = 0) -> SearchResult:
     """Batched beam search. A hypothesis that emits EOS stays in its beam slot with a frozen score (it can
     only extend with PAD at no cost), so with ``beam_size=1`` this is exactly greedy search. At the end the
     beams are ranked by score / length_penalty(length) and the ``n_best`` first are returned, sorted."""
     if beam_size == 1 and n_best == 1:
-        return greedy_search(model, src, src_lengths, max_len)
+        return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram)
     if n_best > beam_size:
         raise ValueError(f"n_best={n_best} cannot exceed beam_size={beam_size}")
     b, k, dev = src.size(0), beam_size, src.device
@@ -99,7 +121,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     attn_hist = None
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
-        logp = block_specials(logp)
+        logp = constrain(logp, t, history.view(b * k, -1), limit.view(-1), min_len, no_repeat_ngram)
         v = logp.size(-1)
         logp = logp.view(b, k, v)
         # Budget reached: only EOS allowed. Finished: only PAD, at no cost.

@@ -71,6 +71,21 @@ class BaseTask(L.LightningModule):
             if norms:
                 self.log("train/grad_norm", norms["grad_2.0_norm_total"])
 
+    # -- what the CLIs call; every task implements these ---------------------------------------------------
+    @classmethod
+    def from_config(cls, cfg: dict, datamodule) -> BaseTask:
+        """The module for a validated run config, with tokenizers etc. taken from the prepared datamodule."""
+        raise NotImplementedError
+
+    def evaluate_data(self, split: str, input_path: str | None, options: dict, out_dir) -> dict:
+        """Score ``split`` of the run's data (or the file ``input_path``), write predictions into ``out_dir``,
+        return metrics including ``examples``."""
+        raise NotImplementedError
+
+    def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
+        """Outputs for raw input lines (``seq2seq.predict``)."""
+        raise NotImplementedError
+
     # -- helpers -------------------------------------------------------------------------------------
     def gather_objects(self, obj) -> list:
         """Every rank's ``obj``, in rank order (a one-element list without DDP)."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from seq2seq.data.collate import collate_pairs, collate_sources
+from seq2seq.data.datamodule import PairDataModule
 from seq2seq.data.text import normalize_text
 from seq2seq.metrics import perplexity, text_metrics
+from seq2seq.models.sampling import sample
 from seq2seq.models.search import SearchResult, beam_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.plots import attention_figure
@@ -50,8 +54,15 @@ class Seq2SeqTask(BaseTask):
                decoding: dict | None = None) -> SearchResult:
         d = decoding or self.hparams.decoding
         budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
-        return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"], d["n_best"] if
-                           beam_size is None else 1, d["length_penalty"], d["alpha"])
+        rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0)}
+        if beam_size is None and d.get("strategy") == "sample":
+            generator = None
+            if d.get("seed") is not None:
+                generator = torch.Generator(device=src.device).manual_seed(d["seed"])
+            return sample(self.model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"],
+                          generator, **rules)
+        return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"],
+                           d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules)
 
     def translate(self, texts: list[str], decoding: dict | None = None) -> list[list[tuple[str, float]]]:
         """n-best (text, score) lists for raw input texts, normalised as the training data was."""
@@ -141,6 +152,14 @@ class Seq2SeqTask(BaseTask):
             writer.add_figure(f"{stage}/attention", fig, self.global_step)
 
     # -- evaluate / predict CLIs -------------------------------------------------------------------------
+    def evaluate_data(self, split: str, input_path: str | None, decoding: dict, out_dir: Path) -> dict:
+        """Decode a split of the training data (or ``input_path``, read the same way), write
+        ``predictions.txt`` (one output per line, input order) and return the metrics."""
+        sources, references = PairDataModule.eval_examples(self.run_config["data"], split, input_path)
+        metrics, outputs = self.evaluate_examples(sources, references, decoding)
+        (out_dir / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
+        return {**metrics, "examples": len(sources)}
+
     def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
         """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
         outputs = [nbest[0][0] for nbest in self.translate(sources, decoding)]
