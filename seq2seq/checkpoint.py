@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
+from lightning.fabric.plugins import TorchCheckpointIO
 
 from seq2seq.errors import CheckpointError
 
@@ -43,3 +45,31 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes a checkpoint to a temporary file beside the target, then renames it into place, so a run
+    killed while saving leaves the previous checkpoint intact, never a truncated one."""
+
+    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        try:
+            torch.save(checkpoint, tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def resolve_resume(target: str | Path) -> tuple[Path, Path]:
+    """``resume=<run dir or .ckpt>`` → (checkpoint, run dir). A run dir resumes from its last.ckpt."""
+    target = Path(target)
+    if target.is_dir():
+        ckpt = target / "checkpoints" / "last.ckpt"
+        if not ckpt.is_file():
+            raise CheckpointError(f"{target}: no checkpoints/last.ckpt to resume from; pass resume=<file.ckpt>")
+        return ckpt, target
+    read_checkpoint(target)  # a clear error now rather than deep inside Lightning
+    run_dir = target.parent.parent if target.parent.name == "checkpoints" else target.parent
+    return target, run_dir

@@ -41,6 +41,7 @@ OptimName = _choices("OptimName", "adam adamw sgd")
 SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt")
 LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
 Strategy = _choices("Strategy", "beam sample")
+OnNonFinite = _choices("OnNonFinite", "error skip")
 ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
 
 
@@ -197,6 +198,7 @@ class CallbacksConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     save_last: bool = True
     lr_monitor: bool = True
+    checkpoint_every_n_steps: int = 0
 
 
 @dataclass
@@ -217,6 +219,7 @@ class PathsConfig:
 @dataclass
 class LossConfig:
     label_smoothing: float = 0.0
+    on_nonfinite: OnNonFinite = OnNonFinite.error
 
 
 # Groups with several kinds pick their schema by the section's ``kind``. Task modules add theirs with
@@ -243,7 +246,7 @@ TRAIN_SECTIONS: dict[str, Any] = {
     "paths": PathsConfig,
     "loss": LossConfig,
 }
-TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "test_after_fit": bool}
+TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "resume": (str, type(None)), "test_after_fit": bool}
 
 
 def _suggest(key: str, allowed: list[str]) -> str:
@@ -340,12 +343,28 @@ def _check_consistency(c: dict) -> None:
                           "(PyTorch's fused RNNs cannot drop or normalise the recurrent state)")
     if model.get("layer_norm") and model.get("cell") != "lstm":
         raise ConfigError("model.layer_norm=true is implemented for model.cell=lstm only")
+    if c["loss"]["on_nonfinite"] == "skip" and "ddp" in str(c["trainer"]["strategy"]):
+        raise ConfigError("loss.on_nonfinite=skip cannot be used with DDP (ranks would disagree on skipped "
+                          "batches); use loss.on_nonfinite=error")
+    _check_not_multirun_ddp(c)
     dec_cfg = c["decoding"]
     if dec_cfg["n_best"] > dec_cfg["beam_size"]:
         raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")
     for key in ("batch_size", "eval_batch_size"):
         if c["data"].get(key, 1) < 1:
             raise ConfigError(f"data.{key} must be >= 1")
+
+
+def _check_not_multirun_ddp(c: dict) -> None:
+    """Lightning's ``ddp`` re-executes the command per rank; under ``-m`` every rank would run its own sweep."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+        strategy = str(c["trainer"]["strategy"])
+        if strategy.startswith("ddp") and strategy != "ddp_spawn":
+            raise ConfigError(f"trainer.strategy={strategy} cannot run under -m (each rank would start its own sweep); "
+                              "use trainer.strategy=ddp_spawn or single-device sweep jobs")
 
 
 def project_root() -> str:

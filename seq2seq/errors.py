@@ -15,3 +15,7 @@ class DataError(Seq2SeqError):
 
 class CheckpointError(Seq2SeqError):
     """A checkpoint file is missing, truncated, or was not written by seq2seq."""
+
+
+class NonFiniteLossError(Seq2SeqError):
+    """Training produced NaN/inf; stopped before a bad checkpoint could be written."""

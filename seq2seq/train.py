@@ -14,10 +14,13 @@ import torch
 import yaml
 from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import TensorBoardLogger
-from omegaconf import DictConfig
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig, OmegaConf
 
+from seq2seq.checkpoint import AtomicCheckpointIO, read_checkpoint, resolve_resume
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_train_config
+from seq2seq.errors import ConfigError
 from seq2seq.tasks import task_kind
 from seq2seq.tokenizers import save_tokenizer_files
 
@@ -31,9 +34,14 @@ logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(lambda r: "
 
 def build_callbacks(cfg: dict, run_dir: Path) -> list:
     task, cb = cfg["task"], cfg["callbacks"]
-    callbacks = [ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=task["monitor"],
-                                 mode=task["mode"], save_top_k=1, save_last=cb["save_last"],
-                                 auto_insert_metric_name=False)]
+    ckpt_dir = run_dir / "checkpoints"
+    callbacks = [ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=task["monitor"], mode=task["mode"],
+                                 save_top_k=1, save_last=cb["save_last"], auto_insert_metric_name=False)]
+    if cb["checkpoint_every_n_steps"] > 0:
+        # Mid-epoch safety net: last.ckpt every N optimizer steps, so a killed run loses at most N steps.
+        callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, filename="last", save_top_k=1, monitor=None,
+                                         every_n_train_steps=cb["checkpoint_every_n_steps"],
+                                         enable_version_counter=False, auto_insert_metric_name=False))
     es = cb["early_stopping"]
     if es["enabled"]:
         callbacks.append(EarlyStopping(monitor=task["monitor"], mode=task["mode"], patience=es["patience"],
@@ -50,7 +58,7 @@ def build_trainer(cfg: dict, run_dir: Path) -> L.Trainer:
                                          default_hp_metric=False))
     # Our bucketing sampler shards across ranks itself; Lightning must not wrap it.
     return L.Trainer(default_root_dir=str(run_dir), logger=loggers or False, callbacks=build_callbacks(cfg, run_dir),
-                     use_distributed_sampler=False, **cfg["trainer"])
+                     use_distributed_sampler=False, plugins=[AtomicCheckpointIO()], **cfg["trainer"])
 
 
 def flat_hparams(cfg: dict) -> dict:
@@ -69,6 +77,8 @@ def train(cfg: DictConfig | dict) -> dict:
     including ``objective`` (the best value of ``task.monitor``) for sweepers."""
     started = time.time()
     cfg = validate_train_config(cfg)
+    if cfg["resume"]:
+        cfg = resumed_config(cfg)
     run_dir = Path(cfg["paths"]["output_dir"])
     L.seed_everything(cfg["seed"], workers=True)
     torch.set_float32_matmul_precision("high")
@@ -93,6 +103,31 @@ def train(cfg: DictConfig | dict) -> dict:
     if trainer.is_global_zero:
         _finish_run(cfg, trainer, run_dir, metrics)
     return metrics
+
+
+def resumed_config(cfg: dict) -> dict:
+    """``resume=<run dir or ckpt>``: the interrupted run's own config (from its checkpoint), with this
+    command's explicit ``key=value`` overrides on top (e.g. more epochs); outputs go to the old run dir,
+    so the TensorBoard curves continue there."""
+    ckpt, run_dir = resolve_resume(to_absolute_path(cfg["resume"]))
+    saved = read_checkpoint(ckpt)["seq2seq"]["config"]
+    overrides = [o.lstrip("+") for o in command_line_overrides() if not o.startswith(("resume=", "hydra."))]
+    groups = [o for o in overrides if "." not in o.split("=", 1)[0]]
+    if groups:
+        raise ConfigError(f"resume cannot change a config group ({groups[0]}); override single keys instead, "
+                          "e.g. trainer.max_epochs=40")
+    merged = OmegaConf.merge(OmegaConf.create(saved), OmegaConf.from_dotlist(overrides))
+    resumed = validate_train_config(merged)
+    resumed["paths"]["output_dir"] = str(run_dir)
+    resumed["ckpt_path"], resumed["resume"] = str(ckpt), str(ckpt)
+    log.info("resuming %s from %s", run_dir, ckpt)
+    return resumed
+
+
+def command_line_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
 def _finish_run(cfg: dict, trainer: L.Trainer, run_dir: Path, metrics: dict) -> None:

@@ -115,3 +115,23 @@ def test_collate_pads_and_adds_specials():
     assert batch["src_lengths_cpu"].tolist() == [3, 2]
     assert batch["tgt_in"].tolist() == [[BOS, 8, PAD, PAD], [BOS, 9, 10, 11]]
     assert batch["tgt_out"].tolist() == [[8, EOS, PAD, PAD], [9, 10, 11, EOS]]
+
+
+def test_lightning_reaches_set_epoch_of_the_bucket_sampler():
+    from lightning.fabric.utilities.data import _set_sampler_epoch
+    from torch.utils.data import DataLoader
+
+    sampler = BucketBatchSampler(np.arange(1, 30), 4, seed=0)
+    loader = DataLoader(list(range(29)), batch_sampler=sampler)
+    first = list(loader.batch_sampler)
+    _set_sampler_epoch(loader, 3)
+    assert sampler.epoch == 3 and list(loader.batch_sampler) != first
+
+
+def test_sampler_resumes_mid_epoch():
+    sampler = BucketBatchSampler(np.arange(1, 41), 4, seed=0)
+    sampler.set_epoch(2)
+    full = list(sampler)
+    sampler.resume_at(2, 3)
+    assert list(sampler) == full[3:]
+    assert list(sampler) == full  # only once

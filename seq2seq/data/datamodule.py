@@ -7,6 +7,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seq2seq.data.collate import collate_pairs
+from seq2seq.data.resume import ResumableTrainData
 from seq2seq.data.prepare import PairSplit, PreparedPairs, prepare_pairs, read_pairs, read_raw_splits
 from seq2seq.data.sampler import BucketBatchSampler
 from seq2seq.errors import ConfigError
@@ -25,7 +26,7 @@ class PairDataset(Dataset):
         return i, self.split.src[i], self.split.tgt[i]
 
 
-class PairDataModule(L.LightningDataModule):
+class PairDataModule(ResumableTrainData, L.LightningDataModule):
     def __init__(self, data: dict, tokenizer: dict, cache_dir: str | None = None, seed: int = 0):
         super().__init__()
         self.data_cfg = data
@@ -63,6 +64,8 @@ class PairDataModule(L.LightningDataModule):
             num_replicas=world,
             rank=rank,
         )
+        if train:
+            self.prepare_train_sampler(sampler)
         return DataLoader(
             PairDataset(split),
             batch_sampler=sampler,
@@ -70,6 +73,9 @@ class PairDataModule(L.LightningDataModule):
             num_workers=d["num_workers"],
             pin_memory=d["pin_memory"] and torch.cuda.is_available(),
             persistent_workers=d["num_workers"] > 0,
+            # Its own generator: creating an iterator must not draw from the global RNG, or a resumed
+            # run's dropout masks would be shifted by one draw.
+            generator=torch.Generator().manual_seed(self.seed),
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -36,11 +36,22 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.rank = rank
         self.pool_batches = pool_batches
         self.epoch = 0
+        self._resume: tuple[int, int] | None = None  # (epoch, batches already done in it)
         self._cached: tuple[int, list[np.ndarray]] | None = None
+
+    @property
+    def sampler(self) -> BucketBatchSampler:
+        """Lightning calls ``set_epoch`` on ``loader.batch_sampler.sampler`` (not on the batch sampler
+        itself); pointing it here makes every epoch get its own shuffle."""
+        return self
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning before each epoch: a new shuffle per epoch, identical on all ranks."""
         self.epoch = epoch
+
+    def resume_at(self, epoch: int, position: int) -> None:
+        """The next iteration over ``epoch`` skips its first ``position`` batches (mid-epoch resume)."""
+        self._resume = (epoch, position)
 
     def _cut(self, order: np.ndarray) -> list[np.ndarray]:
         if self.batch_by == "sentences":
@@ -88,7 +99,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         return batches
 
     def __iter__(self):
-        for batch in self._rank_batches():
+        batches = self._rank_batches()
+        if self._resume is not None and self._resume[0] == self.epoch:
+            batches = batches[self._resume[1] :]
+            self._resume = None
+        for batch in batches:
             yield batch.tolist()
 
     def __len__(self) -> int:

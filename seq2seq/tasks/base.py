@@ -10,7 +10,9 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import grad_norm
 
 from seq2seq import __version__
+from seq2seq.errors import NonFiniteLossError
 from seq2seq.optim import build_optimizer, build_scheduler
+from seq2seq.rng import capture_rng, restore_rng
 from seq2seq.tokenizers import Tokenizer, tokenizer_from_state
 
 
@@ -24,6 +26,7 @@ class BaseTask(L.LightningModule):
         super().__init__()
         self.tokenizers: dict[str, Tokenizer] = {}
         self.run_config: dict = {}
+        self._skipped_batches = 0
 
     def attach(self, tokenizers: dict[str, Tokenizer], run_config: dict) -> None:
         self.tokenizers = dict(tokenizers)
@@ -36,6 +39,9 @@ class BaseTask(L.LightningModule):
             "kind": self.kind,
             "tokenizers": {name: tok.state() for name, tok in self.tokenizers.items()},
             "config": self.run_config,
+            # Dropout and sampling continue exactly where the interrupted run was.
+            "rng": capture_rng(),
+            "skipped_batches": self._skipped_batches,
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
@@ -43,6 +49,37 @@ class BaseTask(L.LightningModule):
         if not self.tokenizers and extra.get("tokenizers"):
             self.tokenizers = {n: tokenizer_from_state(s) for n, s in extra["tokenizers"].items()}
         self.run_config = self.run_config or extra.get("config", {})
+        self._skipped_batches = extra.get("skipped_batches", 0)
+        trainer = self._trainer  # the public property raises when no Trainer is attached (evaluate/predict)
+        if trainer is not None and trainer.state.fn == "fit" and "rng" in extra:
+            restore_rng(extra["rng"])
+
+    # -- non-finite losses -------------------------------------------------------------------------------
+    def guard_loss(self, loss: torch.Tensor) -> torch.Tensor | None:
+        """``loss.on_nonfinite``: ``error`` stops the run with a clear message (checked at logging steps and
+        before every validation, so no host sync per step); ``skip`` drops the batch (a sync per step) and
+        counts it as ``train/skipped_batches``."""
+        policy = self.run_config.get("loss", {}).get("on_nonfinite", "error")
+        if policy == "skip":
+            if not bool(torch.isfinite(loss)):
+                self._skipped_batches += 1
+                self.log("train/skipped_batches", float(self._skipped_batches))
+                return None
+            return loss
+        step = self.trainer.global_step if self.trainer is not None else 0
+        if step % max(1, self.trainer.log_every_n_steps if self.trainer else 1) == 0 and not bool(torch.isfinite(loss)):
+            raise NonFiniteLossError(
+                f"training loss became {float(loss)} at step {step}; lower optim.lr, keep "
+                "trainer.gradient_clip_val set, or set loss.on_nonfinite=skip to skip such batches")
+        return loss
+
+    def on_validation_start(self) -> None:
+        if self.trainer is not None and not self.trainer.sanity_checking:
+            bad = [n for n, p in self.named_parameters() if not bool(torch.isfinite(p).all())]
+            if bad:
+                raise NonFiniteLossError(f"parameter {bad[0]} holds NaN/inf at step {self.trainer.global_step}; "
+                                         "no checkpoint was written from it; lower optim.lr or set "
+                                         "loss.on_nonfinite=skip")
 
     # -- device transfer ---------------------------------------------------------------------------------
     def transfer_batch_to_device(self, batch, device, dataloader_idx):

@@ -41,10 +41,12 @@ class Seq2SeqTask(BaseTask):
         return task
 
     # -- training --------------------------------------------------------------------------------------
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor | None:
         logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
         loss = F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(), ignore_index=PAD,
                                label_smoothing=self.hparams.loss["label_smoothing"])
+        if self.guard_loss(loss) is None:
+            return None
         self.log("train/loss", loss, prog_bar=True)
         self.log("train/ppl", torch.exp(loss.detach().clamp(max=50)))
         return loss
