@@ -29,6 +29,8 @@ log = logging.getLogger("seq2seq.train")
 # Lightning advice that does not apply to this project's setup.
 warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
 warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+# Epoch-end metrics are computed from predictions gathered over all ranks, so they are already global.
+warnings.filterwarnings("ignore", message=".*sync_dist=True.*")
 logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(lambda r: "litlogger" not in r.getMessage())
 
 
@@ -36,12 +38,14 @@ def build_callbacks(cfg: dict, run_dir: Path) -> list:
     task, cb = cfg["task"], cfg["callbacks"]
     ckpt_dir = run_dir / "checkpoints"
     callbacks = [ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=task["monitor"], mode=task["mode"],
-                                 save_top_k=1, save_last=cb["save_last"], auto_insert_metric_name=False)]
-    if cb["checkpoint_every_n_steps"] > 0:
-        # Mid-epoch safety net: last.ckpt every N optimizer steps, so a killed run loses at most N steps.
-        callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, filename="last", save_top_k=1, monitor=None,
-                                         every_n_train_steps=cb["checkpoint_every_n_steps"],
-                                         enable_version_counter=False, auto_insert_metric_name=False))
+                                 save_top_k=1, auto_insert_metric_name=False)]
+    if cb["save_last"]:
+        # last.ckpt = the latest state (Lightning's own save_last only follows new best checkpoints).
+        latest = dict(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1, enable_version_counter=False,
+                      auto_insert_metric_name=False)
+        callbacks.append(ModelCheckpoint(**latest, save_on_train_epoch_end=False))  # after every validation
+        if cb["checkpoint_every_n_steps"] > 0:  # mid-epoch safety net: a killed run loses at most N steps
+            callbacks.append(ModelCheckpoint(**latest, every_n_train_steps=cb["checkpoint_every_n_steps"]))
     es = cb["early_stopping"]
     if es["enabled"]:
         callbacks.append(EarlyStopping(monitor=task["monitor"], mode=task["mode"], patience=es["patience"],

@@ -1,0 +1,111 @@
+"""LightningDataModule for labelled text (classification), its dataset and its collate function."""
+
+from __future__ import annotations
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from seq2seq.data.labeled import LabeledRows
+from seq2seq.data.labeled_prepare import (
+    LabeledSplit,
+    PreparedLabeled,
+    check_data_config,
+    prepare_labeled,
+    read_raw_splits,
+    read_rows,
+)
+from seq2seq.data.resume import ResumableTrainData
+from seq2seq.data.sampler import BucketBatchSampler
+from seq2seq.errors import ConfigError
+from seq2seq.tokenizers import PAD
+
+
+def collate_labeled(items: list[tuple[int, np.ndarray, int]]) -> dict[str, torch.Tensor]:
+    """(index, token ids, label id) items → ``index`` (B,), ``tokens`` (B, S) padded with PAD,
+    ``lengths_cpu`` (B,) int64 kept on the host for packing, ``labels`` (B,). Every sequence is non-empty."""
+    index, seqs, labels = zip(*items)
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    assert lengths.min() >= 1, "empty sequences must not reach the model"
+    tokens = np.full((len(seqs), int(lengths.max())), PAD, dtype=np.int64)
+    for row, s in enumerate(seqs):
+        tokens[row, : len(s)] = s
+    return {"index": torch.tensor(index, dtype=torch.long), "tokens": torch.from_numpy(tokens),
+            "lengths_cpu": torch.from_numpy(lengths), "labels": torch.tensor(labels, dtype=torch.long)}
+
+
+class LabeledDataset(Dataset):
+    """Items are (index, token ids, label id); the index maps predictions back to the split's examples."""
+
+    def __init__(self, split: LabeledSplit):
+        self.split = split
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, i: int):
+        return i, self.split.ids[i], int(self.split.labels[i])
+
+
+class LabeledDataModule(ResumableTrainData, L.LightningDataModule):
+    def __init__(self, data: dict, tokenizer: dict, cache_dir: str | None = None, seed: int = 0):
+        super().__init__()
+        check_data_config(data)
+        self.data_cfg = data
+        self.tokenizer_cfg = tokenizer
+        self.cache_dir = cache_dir
+        self.seed = seed
+        self.prepared: PreparedLabeled | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        # Idempotent: train() calls it before building the model (which needs the vocabulary and labels).
+        if self.prepared is None:
+            self.prepared = prepare_labeled(self.data_cfg, self.tokenizer_cfg, self.cache_dir)
+            for name in ("valid", "test"):
+                if len(self.prepared.splits[name]) == 0:
+                    raise ConfigError(f"the {name} split is empty; set data.{name}_size > 0 or data.{name}_path")
+
+    @property
+    def tokenizers(self):
+        return {"text": self.prepared.tokenizer}
+
+    @property
+    def labels(self) -> list[str]:
+        return self.prepared.labels
+
+    def split(self, name: str) -> LabeledSplit:
+        return self.prepared.splits[name]
+
+    def _loader(self, name: str, train: bool) -> DataLoader:
+        split = self.split(name)
+        d = self.data_cfg
+        world, rank = 1, 0
+        if self.trainer is not None:
+            world, rank = self.trainer.world_size, self.trainer.global_rank
+        sampler = BucketBatchSampler(split.ids.lengths, d["batch_size"] if train else d["eval_batch_size"],
+                                     batch_by=d["batch_by"] if train else "sentences", shuffle=train,
+                                     bucket=d["bucket"] or not train, seed=self.seed, num_replicas=world, rank=rank)
+        if train:
+            self.prepare_train_sampler(sampler)  # a resumed run skips the batches already trained on
+        return DataLoader(LabeledDataset(split), batch_sampler=sampler, collate_fn=collate_labeled,
+                          num_workers=d["num_workers"], pin_memory=d["pin_memory"] and torch.cuda.is_available(),
+                          persistent_workers=d["num_workers"] > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("valid", train=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", train=False)
+
+    @staticmethod
+    def eval_rows(data: dict, split: str, input_path: str | None) -> LabeledRows:
+        """The rows of a split of the training data, or of another file read the same way."""
+        if input_path:
+            return read_rows(data, input_path)
+        if split not in ("train", "valid", "test"):
+            raise ConfigError(f"split={split!r} is not one of ['test', 'train', 'valid']")
+        return read_raw_splits(data)[split]
