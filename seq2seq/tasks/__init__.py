@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from seq2seq.data.datamodule import PairDataModule
 from seq2seq.errors import ConfigError
 from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.forecast import ForecastDataModule, ForecastTask
 from seq2seq.tasks.classify import ClassifyTask, LabeledDataModule
 from seq2seq.tasks.seq2seq import Seq2SeqTask
 
@@ -23,6 +24,7 @@ class TaskKind:
 
 TASK_KINDS: dict[str, TaskKind] = {
     "seq2seq": TaskKind(Seq2SeqTask, PairDataModule),
+    "forecast": TaskKind(ForecastTask, ForecastDataModule),
     "classify": TaskKind(ClassifyTask, LabeledDataModule),
 }
 
