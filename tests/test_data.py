@@ -135,3 +135,17 @@ def test_sampler_resumes_mid_epoch():
     sampler.resume_at(2, 3)
     assert list(sampler) == full[3:]
     assert list(sampler) == full  # only once
+
+
+def test_embedded_corpus_is_exactly_what_its_generator_writes():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "data"
+    spec = importlib.util.spec_from_file_location("generate_eng_fra", root / "generate_eng_fra.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pairs = module.generate_pairs(4000, 13)
+    lines = (root / "eng-fra.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines == [f"{en}\t{fr}" for en, fr in pairs]
+    assert len({en for en, _ in pairs}) == 4000
