@@ -118,6 +118,8 @@ class Seq2SeqModelConfig:
     cell_impl: CellImpl = CellImpl.builtin
     recurrent_dropout: float = 0.0
     layer_norm: bool = False
+    tie_embeddings: bool = False
+    share_embeddings: bool = False
 
 
 @dataclass
@@ -341,6 +343,8 @@ def _check_consistency(c: dict) -> None:
     if model.get("cell_impl") == "builtin" and (model.get("recurrent_dropout", 0) > 0 or model.get("layer_norm")):
         raise ConfigError("model.recurrent_dropout and model.layer_norm need model.cell_impl=reference "
                           "(PyTorch's fused RNNs cannot drop or normalise the recurrent state)")
+    if model.get("share_embeddings") and not c["tokenizer"].get("shared"):
+        raise ConfigError("model.share_embeddings=true needs one vocabulary for both sides: set tokenizer.shared=true")
     if model.get("layer_norm") and model.get("cell") != "lstm":
         raise ConfigError("model.layer_norm=true is implemented for model.cell=lstm only")
     if c["loss"]["on_nonfinite"] == "skip" and "ddp" in str(c["trainer"]["strategy"]):

@@ -44,7 +44,7 @@ def test_min_len_delays_eos(beam):
     model, batch = make_model(2), make_batch(2)
     src, lengths, budget = search_inputs(batch, ratio=3.0, extra=8, cap=20)
     with torch.no_grad():  # make EOS the favourite everywhere
-        model.generator.bias[EOS] = 10.0
+        model.generator.out.bias[EOS] = 10.0
     res = beam_search(model, src, lengths, budget, beam_size=beam, min_len=5)
     for i in range(src.size(0)):
         assert len(hypothesis(res.tokens[i, 0])) - 1 >= min(5, int(budget[i]) - 1)
@@ -58,7 +58,7 @@ def test_no_repeat_ngram_blocks_repeats(beam, n):
     model, batch = make_model(3, vocab=12), make_batch(3, vocab=12)
     src, lengths, budget = search_inputs(batch, ratio=3.0, extra=10, cap=25)
     with torch.no_grad():  # never end, so repeats would be forced without the rule
-        model.generator.bias[EOS] = -20.0
+        model.generator.out.bias[EOS] = -20.0
     res = beam_search(model, src, lengths, budget, beam_size=beam, no_repeat_ngram=n)
     for i in range(src.size(0)):
         ids = hypothesis(res.tokens[i, 0])[:-1]

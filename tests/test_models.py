@@ -299,3 +299,23 @@ def test_model_zero_bridge_starts_from_zeros():
 
 def test_specials_are_the_agreed_ids():
     assert (PAD, BOS, EOS) == (0, 1, 2)
+
+
+def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant():
+    import numpy as np
+
+    from seq2seq.data.collate import collate_pairs
+
+    torch.manual_seed(0)
+    model = Seq2SeqModel(12, 12, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,
+                         tie_embeddings=True, share_embeddings=True).double().eval()
+    assert model.generator.out.weight is model.decoder.embedding.weight is model.encoder.embedding.weight
+    assert model.generator.proj is not None  # decoder size 10 != embedding 6: projected first
+    names = {n for n, _ in model.named_parameters()}
+    assert not any(n.startswith("decoder.embedding") for n in names)  # counted once
+    items = [(0, np.array([4, 5, 6, 7]), np.array([8, 9])), (1, np.array([5]), np.array([4, 5, 6]))]
+    both, _ = model(*[collate_pairs(items)[k] for k in ("src", "src_lengths_cpu", "tgt_in")])
+    alone, _ = model(*[collate_pairs(items[1:])[k] for k in ("src", "src_lengths_cpu", "tgt_in")])
+    assert torch.allclose(both[1, :4], alone[0], atol=1e-10)
+    with pytest.raises(ValueError, match="one vocabulary"):
+        Seq2SeqModel(12, 13, share_embeddings=True)

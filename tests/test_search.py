@@ -104,7 +104,7 @@ def eos_suppressed_model() -> Seq2SeqModel:
     """A model that never chooses EOS on its own, so every output runs to its budget."""
     model = make_model(4, "lstm", "general")
     with torch.no_grad():
-        model.generator.bias[EOS] = -1e4
+        model.generator.out.bias[EOS] = -1e4
     return model
 
 

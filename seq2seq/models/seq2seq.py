@@ -26,13 +26,29 @@ class Source:
         return Source(self.memory.index_select(0, rows), keys, self.mask.index_select(0, rows))
 
 
+class Generator(nn.Module):
+    """Decoder output (B, ·, H) → vocabulary logits. With ``tie`` the output matrix is the target
+    embedding matrix (Press & Wolf 2017); a projection H → E comes first when the sizes differ."""
+
+    def __init__(self, hidden: int, embedding_dim: int, vocab: int, tie: bool, embedding: nn.Embedding):
+        super().__init__()
+        self.proj = nn.Linear(hidden, embedding_dim) if tie and hidden != embedding_dim else None
+        self.out = nn.Linear(embedding_dim if tie else hidden, vocab)
+        if tie:
+            self.out.weight = embedding.weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.proj(x) if self.proj is not None else x)
+
+
 class Seq2SeqModel(nn.Module):
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, cell: str = "lstm", embedding_dim: int = 128,
                  hidden_size: int = 256, encoder_layers: int = 2, decoder_layers: int = 2,
                  decoder_hidden_size: int | None = None, bidirectional: bool = True,
                  bidirectional_merge: str = "concat", attention: str = "general", input_feed: bool = False,
                  bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh",
-                 cell_impl: str = "builtin", recurrent_dropout: float = 0.0, layer_norm: bool = False):
+                 cell_impl: str = "builtin", recurrent_dropout: float = 0.0, layer_norm: bool = False,
+                 tie_embeddings: bool = False, share_embeddings: bool = False):
         super().__init__()
         cells = CellOptions(cell_impl, recurrent_dropout, layer_norm)
         self.encoder = RNNEncoder(src_vocab_size, embedding_dim, hidden_size, encoder_layers, cell, bidirectional,
@@ -42,7 +58,13 @@ class Seq2SeqModel(nn.Module):
         self.bridge = Bridge(bridge, 2 if cell == "lstm" else 1, encoder_layers, memory_size, decoder_layers, dec_size)
         self.decoder = RNNDecoder(tgt_vocab_size, embedding_dim, dec_size, decoder_layers, cell, attention,
                                   memory_size, input_feed, dropout, rnn_nonlinearity, cells)
-        self.generator = nn.Linear(dec_size, tgt_vocab_size)
+        self.generator = Generator(dec_size, embedding_dim, tgt_vocab_size, tie_embeddings, self.decoder.embedding)
+        if share_embeddings:  # one vocabulary for both sides (tokenizer.shared=true): one embedding table
+            if src_vocab_size != tgt_vocab_size:
+                raise ValueError("share_embeddings needs one vocabulary for both sides (tokenizer.shared=true)")
+            self.decoder.embedding = self.encoder.embedding
+            if tie_embeddings:
+                self.generator.out.weight = self.encoder.embedding.weight
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[Source, DecoderState]:
         enc = self.encoder(src, src_lengths)
