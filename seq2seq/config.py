@@ -42,6 +42,7 @@ SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt
 LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
 Strategy = _choices("Strategy", "beam sample")
 OnNonFinite = _choices("OnNonFinite", "error skip")
+TFSchedule = _choices("TFSchedule", "constant linear exponential inverse_sigmoid")
 ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
 
 
@@ -219,6 +220,14 @@ class PathsConfig:
 
 
 @dataclass
+class TeacherForcingConfig:
+    ratio: float = 1.0
+    schedule: TFSchedule = TFSchedule.constant
+    k: float = 1000.0
+    min_ratio: float = 0.0
+
+
+@dataclass
 class LossConfig:
     label_smoothing: float = 0.0
     on_nonfinite: OnNonFinite = OnNonFinite.error
@@ -247,6 +256,7 @@ TRAIN_SECTIONS: dict[str, Any] = {
     "logger": LoggerConfig,
     "paths": PathsConfig,
     "loss": LossConfig,
+    "teacher_forcing": TeacherForcingConfig,
 }
 TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "resume": (str, type(None)), "test_after_fit": bool}
 

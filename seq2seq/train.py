@@ -101,7 +101,7 @@ def train(cfg: DictConfig | dict) -> dict:
     metrics = {"monitor": cfg["task"]["monitor"], "objective": float(best) if best is not None else None,
                "best_model_path": ckpt_cb.best_model_path, "global_step": trainer.global_step}
     if cfg["test_after_fit"] and ckpt_cb.best_model_path:
-        tested = trainer.test(module, datamodule=datamodule, ckpt_path="best", verbose=False)
+        tested = trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_cb.best_model_path, verbose=False)
         metrics.update({k: float(v) for k, v in (tested[0] if tested else {}).items()})
     metrics["wall_time_s"] = round(time.time() - started, 1)
     if trainer.is_global_zero:

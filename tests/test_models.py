@@ -319,3 +319,36 @@ def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant()
     assert torch.allclose(both[1, :4], alone[0], atol=1e-10)
     with pytest.raises(ValueError, match="one vocabulary"):
         Seq2SeqModel(12, 13, share_embeddings=True)
+
+
+@pytest.mark.parametrize("input_feed", [False, True])
+def test_scheduled_sampling_at_ratio_one_equals_teacher_forcing(input_feed):
+    import numpy as np
+
+    from seq2seq.data.collate import collate_pairs
+
+    torch.manual_seed(1)
+    model = Seq2SeqModel(10, 10, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,
+                         input_feed=input_feed).double().eval()
+    batch = collate_pairs([(0, np.array([4, 5, 6]), np.array([7, 8, 9])), (1, np.array([5]), np.array([4, 5]))])
+    args = batch["src"], batch["src_lengths_cpu"], batch["tgt_in"]
+    forced, _ = model(*args)
+    assert torch.allclose(model.forward_sampled(*args, ratio=1.0), forced, atol=1e-10)
+    # ratio 0: every input after the first is the model's own previous argmax
+    free = model.forward_sampled(*args, ratio=0.0)
+    fed = torch.cat([batch["tgt_in"][:, :1], free.argmax(-1)[:, :-1]], dim=1)
+    refed, _ = model(batch["src"], batch["src_lengths_cpu"], fed)
+    assert torch.allclose(free, refed, atol=1e-10)
+
+
+def test_teacher_forcing_schedules_decay_from_the_ratio():
+    from seq2seq.tasks.seq2seq import teacher_forcing_ratio
+
+    def series(schedule):
+        tf = {"ratio": 1.0, "schedule": schedule, "k": 100.0, "min_ratio": 0.1}
+        return [teacher_forcing_ratio(tf, step) for step in (0, 50, 100, 1000)]
+
+    assert series("constant") == [1.0] * 4
+    assert series("linear") == pytest.approx([1.0, 0.5, 0.1, 0.1])
+    assert series("exponential") == pytest.approx([1.0, 0.5 ** 0.5, 0.5, 0.1])
+    assert series("inverse_sigmoid")[0] == pytest.approx(100 / 101) and series("inverse_sigmoid")[-1] == 0.1

@@ -78,6 +78,23 @@ class Seq2SeqModel(nn.Module):
         out, attn, _ = self.decoder(tgt_in, state, source.memory, source.keys, source.mask)
         return self.generator(out), attn
 
+    def forward_sampled(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor, ratio: float,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+        """Scheduled sampling (Bengio et al. 2015): at each step the decoder input is the gold token with
+        probability ``ratio``, else the model's own previous prediction (argmax). Logits (B, T, V).
+        A per-step loop; with ratio 1.0 it equals ``forward`` (tested)."""
+        source, state = self.encode(src, src_lengths)
+        tokens, logits = tgt_in[:, 0], []
+        for t in range(tgt_in.size(1)):
+            out, _, state = self.decoder.step(tokens, state, source.memory, source.keys, source.mask)
+            step_logits = self.generator(out.squeeze(1))
+            logits.append(step_logits)
+            if t + 1 < tgt_in.size(1):
+                gold = tgt_in[:, t + 1]
+                use_gold = torch.rand(gold.shape, generator=generator, device="cpu").to(gold.device) < ratio
+                tokens = torch.where(use_gold, gold, step_logits.argmax(-1))
+        return torch.stack(logits, dim=1)
+
     def step(self, tokens: torch.Tensor, state: DecoderState,
              source: Source) -> tuple[torch.Tensor, torch.Tensor | None, DecoderState]:
         """One decoding step: tokens (B,) → log-probabilities (B, V), attention (B, S) or None, state."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +23,24 @@ from seq2seq.tokenizers import PAD
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
 
 
+def teacher_forcing_ratio(tf: dict, step: int) -> float:
+    """Probability of feeding the gold token at ``step``: constant, or decayed (Bengio et al. 2015)."""
+    k = tf["k"]
+    ratio = {"constant": tf["ratio"],
+             "linear": tf["ratio"] - step / k,
+             "exponential": tf["ratio"] * (0.5 ** (step / k)),
+             "inverse_sigmoid": tf["ratio"] * k / (k + math.exp(min(step / k, 50.0)))}[tf["schedule"]]
+    return max(tf["min_ratio"], min(1.0, ratio))
+
+
 class Seq2SeqTask(BaseTask):
     kind = "seq2seq"
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
-                 src_vocab_size: int, tgt_vocab_size: int):
+                 src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict | None = None):
         super().__init__()
+        if teacher_forcing is None:
+            teacher_forcing = {"ratio": 1.0, "schedule": "constant", "k": 1000.0, "min_ratio": 0.0}
         self.save_hyperparameters()
         self.model = Seq2SeqModel(src_vocab_size, tgt_vocab_size, **{k: v for k, v in model.items() if k != "kind"})
         self._eval: dict = {}
@@ -36,13 +49,18 @@ class Seq2SeqTask(BaseTask):
     def from_config(cls, cfg: dict, datamodule) -> Seq2SeqTask:
         src_tok, tgt_tok = datamodule.tokenizers
         task = cls(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
-                   src_tok.vocab_size, tgt_tok.vocab_size)
+                   src_tok.vocab_size, tgt_tok.vocab_size, cfg["teacher_forcing"])
         task.attach({"source": src_tok, "target": tgt_tok}, cfg)
         return task
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor | None:
-        logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+        ratio = teacher_forcing_ratio(self.hparams.teacher_forcing, self.global_step)
+        if ratio < 1.0:
+            logits = self.model.forward_sampled(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"], ratio)
+            self.log("train/teacher_forcing", ratio)
+        else:
+            logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
         loss = F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(), ignore_index=PAD,
                                label_smoothing=self.hparams.loss["label_smoothing"])
         if self.guard_loss(loss) is None:
