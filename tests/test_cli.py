@@ -137,3 +137,15 @@ def test_checkpoint_alone_evaluates_for_every_tokenizer(tokenizer, tmp_path):
                                           f"output_dir={tmp_path / 'eval'}"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["metrics"]["examples"] == 6
+
+
+def test_multirun_sweep_makes_one_run_per_job_and_runs_lists_them(tmp_path):
+    corpus = tmp_path / "pairs.tsv"
+    corpus.write_text("".join(f"{s}\t{t}\n" for s, t in make_reversal_pairs(80)), encoding="utf-8")
+    result = run_cli("seq2seq.train", ["-m", "debug=fast", "model.cell=lstm,gru", f"data.path={corpus}",
+                                       "data.valid_size=10", "data.test_size=10", f"paths.cache_dir={tmp_path / 'c'}",
+                                       "hydra.sweep.dir=sweep"], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.is_dir()) == ["0", "1"]
+    table = run_cli("seq2seq.runs", ["sweep", "--csv"], tmp_path)
+    assert "model.cell=gru" in table.stdout and "model.cell=lstm" in table.stdout and table.stdout.count("done") == 2
