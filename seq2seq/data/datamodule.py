@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import lightning as L
-import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seq2seq.data.collate import collate_pairs
-from seq2seq.data.resume import ResumableTrainData
 from seq2seq.data.prepare import PairSplit, PreparedPairs, prepare_pairs, read_pairs, read_raw_splits
-from seq2seq.data.sampler import BucketBatchSampler
+from seq2seq.data.resume import BatchedDataModule
 from seq2seq.errors import ConfigError
 
 
@@ -26,7 +23,7 @@ class PairDataset(Dataset):
         return i, self.split.src[i], self.split.tgt[i]
 
 
-class PairDataModule(ResumableTrainData, L.LightningDataModule):
+class PairDataModule(BatchedDataModule):
     def __init__(self, data: dict, tokenizer: dict, cache_dir: str | None = None, seed: int = 0):
         super().__init__()
         self.data_cfg = data
@@ -48,44 +45,13 @@ class PairDataModule(ResumableTrainData, L.LightningDataModule):
         return self.prepared.splits[name]
 
     def _loader(self, name: str, train: bool) -> DataLoader:
-        split = self.split(name)
-        lengths = split.src.lengths + split.tgt.lengths
-        d = self.data_cfg
-        world, rank = 1, 0
-        if self.trainer is not None:
-            world, rank = self.trainer.world_size, self.trainer.global_rank
-        sampler = BucketBatchSampler(
-            lengths,
-            d["batch_size"] if train else d["eval_batch_size"],
+        split, d = self.split(name), self.data_cfg
+        return self.batch_loader(
+            PairDataset(split), split.src.lengths + split.tgt.lengths, train=train, collate_fn=collate_pairs,
+            batch_size=d["batch_size"] if train else d["eval_batch_size"], data=d,
             batch_by=d["batch_by"] if train else "sentences",
-            shuffle=train,
             bucket=d["bucket"] or not train,  # evaluation is always length-sorted: order is restored by index
-            seed=self.seed,
-            num_replicas=world,
-            rank=rank,
         )
-        if train:
-            self.prepare_train_sampler(sampler)
-        return DataLoader(
-            PairDataset(split),
-            batch_sampler=sampler,
-            collate_fn=collate_pairs,
-            num_workers=d["num_workers"],
-            pin_memory=d["pin_memory"] and torch.cuda.is_available(),
-            persistent_workers=d["num_workers"] > 0,
-            # Its own generator: creating an iterator must not draw from the global RNG, or a resumed
-            # run's dropout masks would be shifted by one draw.
-            generator=torch.Generator().manual_seed(self.seed),
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", train=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)
 
     @staticmethod
     def eval_examples(data: dict, split: str, input_path: str | None) -> tuple[list[str], list[str]]:

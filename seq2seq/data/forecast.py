@@ -10,13 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seq2seq.data.resume import ResumableTrainData
-from seq2seq.data.sampler import BucketBatchSampler
+from seq2seq.data.resume import BatchedDataModule
 from seq2seq.data.series import SeriesTable, read_series_file
 from seq2seq.data.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
 from seq2seq.errors import ConfigError, DataError
@@ -137,7 +135,7 @@ def collate_windows(items: list) -> dict[str, torch.Tensor]:
     return {"index": torch.tensor(index, dtype=torch.long), "x": torch.stack(xs), "y": torch.stack(ys)}
 
 
-class ForecastDataModule(ResumableTrainData, L.LightningDataModule):
+class ForecastDataModule(BatchedDataModule):
     def __init__(self, data: dict, tokenizer: dict | None = None, cache_dir: str | None = None, seed: int = 0):
         super().__init__()
         check_series_config(data)
@@ -157,21 +155,6 @@ class ForecastDataModule(ResumableTrainData, L.LightningDataModule):
 
     def _loader(self, name: str, train: bool) -> DataLoader:
         d, dataset = self.data_cfg, WindowDataset(self.windows(name), self.spec)
-        world, rank = (self.trainer.world_size, self.trainer.global_rank) if self.trainer is not None else (1, 0)
-        batch_size = d["batch_size" if train else "eval_batch_size"]
-        sampler = BucketBatchSampler(np.full(len(dataset), d["window"]), batch_size, shuffle=train, bucket=False,
-                                     seed=self.seed, num_replicas=world, rank=rank)
-        if train:
-            self.prepare_train_sampler(sampler)  # a resumed run skips the batches already trained on
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_windows, num_workers=d["num_workers"],
-                          pin_memory=d["pin_memory"] and torch.cuda.is_available(),
-                          persistent_workers=d["num_workers"] > 0)
+        return self.batch_loader(dataset, np.full(len(dataset), d["window"]), train=train, collate_fn=collate_windows,
+                                 batch_size=d["batch_size" if train else "eval_batch_size"], data=d, bucket=False)
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", train=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -16,8 +15,7 @@ from seq2seq.data.labeled_prepare import (
     read_raw_splits,
     read_rows,
 )
-from seq2seq.data.resume import ResumableTrainData
-from seq2seq.data.sampler import BucketBatchSampler
+from seq2seq.data.resume import BatchedDataModule
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers import PAD
 
@@ -48,7 +46,7 @@ class LabeledDataset(Dataset):
         return i, self.split.ids[i], int(self.split.labels[i])
 
 
-class LabeledDataModule(ResumableTrainData, L.LightningDataModule):
+class LabeledDataModule(BatchedDataModule):
     def __init__(self, data: dict, tokenizer: dict, cache_dir: str | None = None, seed: int = 0):
         super().__init__()
         check_data_config(data)
@@ -78,28 +76,12 @@ class LabeledDataModule(ResumableTrainData, L.LightningDataModule):
         return self.prepared.splits[name]
 
     def _loader(self, name: str, train: bool) -> DataLoader:
-        split = self.split(name)
-        d = self.data_cfg
-        world, rank = 1, 0
-        if self.trainer is not None:
-            world, rank = self.trainer.world_size, self.trainer.global_rank
-        sampler = BucketBatchSampler(split.ids.lengths, d["batch_size"] if train else d["eval_batch_size"],
-                                     batch_by=d["batch_by"] if train else "sentences", shuffle=train,
-                                     bucket=d["bucket"] or not train, seed=self.seed, num_replicas=world, rank=rank)
-        if train:
-            self.prepare_train_sampler(sampler)  # a resumed run skips the batches already trained on
-        return DataLoader(LabeledDataset(split), batch_sampler=sampler, collate_fn=collate_labeled,
-                          num_workers=d["num_workers"], pin_memory=d["pin_memory"] and torch.cuda.is_available(),
-                          persistent_workers=d["num_workers"] > 0)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", train=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("valid", train=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", train=False)
+        split, d = self.split(name), self.data_cfg
+        return self.batch_loader(
+            LabeledDataset(split), split.ids.lengths, train=train, collate_fn=collate_labeled,
+            batch_size=d["batch_size"] if train else d["eval_batch_size"], data=d,
+            batch_by=d["batch_by"] if train else "sentences", bucket=d["bucket"] or not train,
+        )
 
     @staticmethod
     def eval_rows(data: dict, split: str, input_path: str | None) -> LabeledRows:
