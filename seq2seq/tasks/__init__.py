@@ -13,6 +13,7 @@ from seq2seq.errors import ConfigError
 from seq2seq.tasks.base import BaseTask
 from seq2seq.tasks.forecast import ForecastDataModule, ForecastTask
 from seq2seq.tasks.classify import ClassifyTask, LabeledDataModule
+from seq2seq.tasks.lm import LanguageModelTask, TextDataModule
 from seq2seq.tasks.seq2seq import Seq2SeqTask
 
 
@@ -26,6 +27,7 @@ TASK_KINDS: dict[str, TaskKind] = {
     "seq2seq": TaskKind(Seq2SeqTask, PairDataModule),
     "forecast": TaskKind(ForecastTask, ForecastDataModule),
     "classify": TaskKind(ClassifyTask, LabeledDataModule),
+    "lm": TaskKind(LanguageModelTask, TextDataModule),
 }
 
 
