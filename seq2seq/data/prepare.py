@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seq2seq.data.cache import cache_key, load_or_build
+from seq2seq.data.dialogs import dialog_input_files, read_dialog_pairs, read_dialog_splits
 from seq2seq.data.parallel import read_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import split_indices
@@ -47,6 +48,8 @@ class PairSplit:
 
 
 def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
+    if data.get("kind") == "dialog":
+        return read_dialog_pairs(data, path)
     src, tgt, report = read_parallel_tsv(
         path, data["src_col"], data["tgt_col"], data["reverse"], data["normalize"], data["lowercase"],
         data["on_error"],
@@ -57,6 +60,8 @@ def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
 
 def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
     """Texts of train/valid/test: from explicit split files when given, else a seeded split of ``path``."""
+    if data.get("kind") == "dialog":
+        return read_dialog_splits(data)
     src, tgt = read_pairs(data, data["path"])
     if data.get("valid_path") and data.get("test_path"):
         return {"train": (src, tgt), "valid": read_pairs(data, data["valid_path"]),
@@ -138,7 +143,10 @@ class PreparedPairs:
 
 def prepare_pairs(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedPairs:
     """Prepared splits and fitted tokenizers, from the cache when the inputs and settings are unchanged."""
-    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    if data.get("kind") == "dialog":
+        files = dialog_input_files(data)  # a directory of YAML files, or the installed chatterbot corpus
+    else:
+        files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
     settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
     key = cache_key(files, settings)
     payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data, tok_cfg))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from seq2seq.data import dialog_config  # noqa: F401  (registers data.kind=dialog)
 from seq2seq.data.datamodule import PairDataModule
 from seq2seq.errors import ConfigError
 from seq2seq.tasks.base import BaseTask

@@ -1,0 +1,141 @@
+"""``python -m seq2seq.chat ckpt_path=...``: an interactive chat with a seq2seq (chatbot) checkpoint.
+
+The model sees the last ``context_turns`` turns of the dialog (user and bot alternating, the new user turn
+last) joined with the separator it was trained with; both are read from the checkpoint's run config.
+Replies go to stdout, one line per input line; command feedback goes to stderr, and prompts and the banner
+appear only when stdin is a terminal, so ``printf 'hi\\nhow are you?\\n' | python -m seq2seq.chat ...``
+can be scripted.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import fields
+
+import hydra
+import torch
+import yaml
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig
+
+from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.cli import one_line_errors
+from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.errors import ConfigError
+
+CHAT_SCALARS = {"ckpt_path": str, "device": str, "context_turns": (int, type(None)),
+                "separator": (str, type(None)), "show_context": bool}
+HELP = ("commands: /reset (forget the dialog), /context (input of the last reply), "
+        "/set <decoding key> <value> (e.g. /set temperature 0.7, /set strategy greedy), /help, /quit")
+
+
+class ChatSession:
+    """One conversation: its history, its context window and its decoding settings."""
+
+    def __init__(self, task, decoding: dict, context_turns: int, separator: str):
+        if context_turns < 1:
+            raise ConfigError(f"context_turns must be >= 1, got {context_turns}")
+        self.task, self.decoding = task, decoding
+        self.context_turns, self.separator = context_turns, separator
+        self.history: list[str] = []
+        self.last_context: str | None = None
+
+    def context(self, user_turn: str) -> str:
+        """The model input for ``user_turn``: the last ``context_turns`` turns, oldest first."""
+        return self.separator.join([*self.history, user_turn][-self.context_turns :])
+
+    @torch.inference_mode()
+    def reply(self, user_turn: str) -> str:
+        self.last_context = self.context(user_turn)
+        answer = self.task.translate([self.last_context], self.decoding)[0][0][0]
+        self.history += [user_turn, answer]
+        return answer
+
+    def reset(self) -> None:
+        self.history, self.last_context = [], None
+
+    def set(self, key: str, raw: str) -> str:
+        """Change one decoding setting, validated like the ``decoding`` section; ``strategy greedy`` is
+        beam search with beam_size 1."""
+        value = yaml.safe_load(raw) if raw else None
+        update = {"strategy": "beam", "beam_size": 1} if (key, value) == ("strategy", "greedy") else {key: value}
+        if key not in {f.name for f in fields(DecodingConfig)}:
+            raise ConfigError(f"/set: unknown decoding key {key!r}; one of {', '.join(f.name for f in fields(DecodingConfig))}")
+        merged = {**self.decoding, **update, "n_best": 1}
+        self.decoding = validate_sections({"decoding": merged}, {"decoding": DecodingConfig}, {})["decoding"]
+        return ", ".join(f"{k}={self.decoding[k]}" for k in update)
+
+
+def run_command(session: ChatSession, line: str) -> bool:
+    """Apply a ``/command``; its feedback goes to stderr. Returns False for /quit."""
+    name, *args = line[1:].split(maxsplit=2)
+    if name in ("quit", "exit"):
+        return False
+    if name == "reset":
+        session.reset()
+        note("(dialog reset)")
+    elif name == "context":
+        note(f"context: {session.last_context if session.last_context is not None else '(none yet)'}")
+    elif name == "set" and len(args) == 2:
+        try:
+            note(f"(set {session.set(args[0], args[1])})")
+        except ConfigError as err:
+            note(f"error: {err}")
+    else:
+        note(HELP)
+    return True
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def input_lines(interactive: bool):
+    """User lines: with a prompt from a terminal, else one per line of stdin."""
+    if not interactive:
+        yield from (line.rstrip("\r\n") for line in sys.stdin)
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            print()
+            return
+
+
+def chat_loop(session: ChatSession, interactive: bool, show_context: bool) -> None:
+    for line in input_lines(interactive):
+        text = line.strip()
+        if text.startswith("/") and len(text) > 1:
+            if not run_command(session, text):
+                return
+            continue
+        answer = session.reply(text) if text else ""  # a blank line gets a blank reply: outputs stay aligned
+        if show_context and text:
+            note(f"context: {session.last_context}")
+        print(f"bot> {answer}" if interactive else answer, flush=True)
+
+
+def chat(cfg: DictConfig | dict) -> None:
+    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, CHAT_SCALARS)
+    task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
+    if not hasattr(task, "translate"):
+        raise ConfigError(f"{cfg['ckpt_path']}: a {task.kind} checkpoint; chat needs a seq2seq (chatbot) one")
+    data = task.run_config.get("data", {})
+    turns = cfg["context_turns"] or data.get("context_turns", 1)
+    separator = cfg["separator"] if cfg["separator"] is not None else data.get("separator", " <sep> ")
+    session = ChatSession(task, {**cfg["decoding"], "n_best": 1}, turns, separator)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"chatbot from {cfg['ckpt_path']} (context: {turns} turns). {HELP}")
+    chat_loop(session, interactive, cfg["show_context"])
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="chat")
+@one_line_errors
+def main(cfg: DictConfig) -> None:
+    chat(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Config schema of dialog data (``data.kind=dialog``), registered with ``seq2seq.config`` when
+``seq2seq.tasks`` imports this module. The chatbot task reuses the seq2seq model and task unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from seq2seq.config import BatchBy, Normalization, OnError, _choices, register_schema
+
+DialogFormat = _choices("DialogFormat", "chatterbot dailydialog tsv")
+
+
+@dataclass
+class DialogDataConfig:
+    kind: str = "dialog"
+    # chatterbot: a .yml file or a directory of them (null: the installed chatterbot-corpus English files);
+    # dailydialog: one dialog per line, utterances ended by __eou__; tsv: context<TAB>response lines.
+    format: DialogFormat = DialogFormat.chatterbot
+    path: Optional[str] = None
+    valid_path: Optional[str] = None  # with test_path: explicit split files instead of a seeded split
+    test_path: Optional[str] = None
+    context_turns: int = 1  # the input is the last k turns before the response (tsv: taken as is)
+    separator: str = " <sep> "  # joins the turns of a multi-turn context
+    normalize: Normalization = Normalization.nfc
+    lowercase: bool = False
+    min_len: int = 1
+    max_len: int = 200
+    valid_size: float = 0.05
+    test_size: float = 0.05
+    split_seed: int = 1
+    limit: Optional[int] = None  # use only the first N training pairs
+    valid_limit: Optional[int] = None  # use only the first N validation pairs (validation runs every epoch)
+    on_error: OnError = OnError.error  # malformed files/lines and empty turns: stop, or skip and count
+    batch_size: int = 64
+    batch_by: BatchBy = BatchBy.sentences
+    eval_batch_size: int = 128
+    bucket: bool = True
+    num_workers: int = 0
+    pin_memory: bool = True
+    cache: bool = True
+
+
+register_schema("data", "dialog", DialogDataConfig)
