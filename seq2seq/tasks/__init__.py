@@ -16,6 +16,7 @@ from seq2seq.tasks.forecast import ForecastDataModule, ForecastTask
 from seq2seq.tasks.classify import ClassifyTask, LabeledDataModule
 from seq2seq.tasks.lm import LanguageModelTask, TextDataModule
 from seq2seq.tasks.seq2seq import Seq2SeqTask
+from seq2seq.tasks.tagging import ConllDataModule, TaggingTask
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class TaskKind:
 
 TASK_KINDS: dict[str, TaskKind] = {
     "seq2seq": TaskKind(Seq2SeqTask, PairDataModule),
+    "tagging": TaskKind(TaggingTask, ConllDataModule),
     "forecast": TaskKind(ForecastTask, ForecastDataModule),
     "classify": TaskKind(ClassifyTask, LabeledDataModule),
     "lm": TaskKind(LanguageModelTask, TextDataModule),

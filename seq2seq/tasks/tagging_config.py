@@ -1,0 +1,71 @@
+"""Config schemas of the tagging task (``data.kind=conll``, ``model.kind=tagger``), registered with
+``seq2seq.config`` when ``seq2seq.tasks`` is imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from seq2seq.config import BatchBy, Cell, OnError, _choices, register_schema
+
+Scheme = _choices("Scheme", "iob1 iob2 bioes")
+CharEncoderKind = _choices("CharEncoderKind", "cnn lstm none")
+OutputLayer = _choices("OutputLayer", "crf softmax")
+
+
+@dataclass
+class ConllDataConfig:
+    kind: str = "conll"
+    path: str = "???"  # the training file, or the only file (then split by split_seed)
+    valid_path: Optional[str] = None
+    test_path: Optional[str] = None
+    dir: Optional[str] = None  # a folder the path keys may interpolate (conf/data/conll2003.yaml)
+    token_col: int = 0
+    tag_col: int = -1  # negative: counted from the last column
+    separator: Optional[str] = None  # null: any white space
+    n_cols: Optional[int] = None  # null: as many as the file's first token line
+    scheme_in: Scheme = Scheme.iob2  # the files' scheme
+    scheme_out: Scheme = Scheme.bioes  # the scheme the model tags in
+    lowercase: bool = True  # word lookup (characters keep their case)
+    zero_digits: bool = True  # word lookup: every digit becomes 0
+    min_freq: int = 1
+    max_size: Optional[int] = None  # word vocabulary cap, specials included
+    char_min_freq: int = 1
+    max_word_chars: int = 30  # characters of a token seen by the character encoder
+    valid_size: float = 0.1
+    test_size: float = 0.1
+    split_seed: int = 1
+    limit: Optional[int] = None
+    on_error: OnError = OnError.error
+    batch_size: int = 32
+    batch_by: BatchBy = BatchBy.sentences
+    eval_batch_size: int = 256
+    bucket: bool = True
+    num_workers: int = 0
+    pin_memory: bool = True
+    cache: bool = True
+
+
+@dataclass
+class TaggerModelConfig:
+    kind: str = "tagger"
+    embedding_dim: int = 100
+    char_encoder: CharEncoderKind = CharEncoderKind.cnn
+    char_dim: int = 30
+    char_hidden: int = 50  # CNN filters, or LSTM size per direction
+    char_kernel: int = 3
+    casing_dim: int = 10  # 0: no casing feature
+    cell: Cell = Cell.lstm
+    hidden_size: int = 200  # per direction
+    encoder_layers: int = 1
+    packed: bool = False  # true: PackedSequence through one bidirectional call; false: per-direction calls
+    dropout: float = 0.5
+    word_dropout: float = 0.0
+    output: OutputLayer = OutputLayer.crf
+    constrained: bool = True
+    embeddings_path: Optional[str] = None
+    freeze_embeddings: bool = False
+
+
+register_schema("data", "conll", ConllDataConfig)
+register_schema("model", "tagger", TaggerModelConfig)
