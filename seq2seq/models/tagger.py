@@ -53,9 +53,9 @@ class TokenFeatures(nn.Module):
 
 class Tagger(nn.Module):
     def __init__(self, num_words: int, num_chars: int, tags: list[str], scheme: str, embedding_dim: int = 100,
-                 char_encoder: str = "cnn", char_dim: int = 30, char_hidden: int = 50, char_kernel: int = 3,
-                 casing_dim: int = 10, cell: str = "lstm", hidden_size: int = 200, encoder_layers: int = 1,
-                 dropout: float = 0.5, word_dropout: float = 0.0, output: str = "crf", constrained: bool = True,
+                 char_encoder: str = "cnn", char_dim: int = 30, char_hidden: int = 100, char_kernel: int = 3,
+                 casing_dim: int = 10, cell: str = "lstm", hidden_size: int = 100, encoder_layers: int = 1,
+                 dropout: float = 0.5, word_dropout: float = 0.25, output: str = "crf", constrained: bool = True,
                  packed: bool = False):
         super().__init__()
         if output not in ("crf", "softmax"):
