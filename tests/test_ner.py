@@ -286,7 +286,10 @@ def trained_ner(tmp_path_factory):
     from seq2seq.train import train
 
     tmp = tmp_path_factory.mktemp("ner")
+    vectors = tmp / "vectors.txt"  # GloVe text format, 16 values (debug=ner_fast: model.embedding_dim=16)
+    vectors.write_text("".join(f"{w} " + " ".join([str(i + 1)] * 16) + "\n" for i, w in enumerate(["the", "said"])))
     overrides = ["task=ner", "debug=ner_fast", f"paths.output_dir={tmp / 'run'}", f"paths.cache_dir={tmp / 'cache'}",
+                 f"model.embeddings_path={vectors}", "model.freeze_embeddings=true",
                  "trainer.accelerator=cpu", "trainer.devices=1", "trainer.max_epochs=2",
                  "trainer.limit_train_batches=8", "trainer.limit_val_batches=null", "trainer.limit_test_batches=null",
                  "optim.lr=0.02", "logger.samples=3"]
@@ -318,6 +321,10 @@ def test_ner_checkpoint_loads_with_weights_only_and_carries_the_vocabulary(train
     vocab = ckpt["seq2seq"]["tokenizers"]["vocab"]
     assert vocab["kind"] == "tagging_vocab" and vocab["tags"][0] == "O" and len(vocab["words"]) > 100
     assert ckpt["seq2seq"]["config"]["model"]["kind"] == "tagger"
+    # the frozen pretrained rows are still the file's vectors after training
+    weight = ckpt["state_dict"]["model.features.words.weight"]
+    assert weight[vocab["words"].index("the")].tolist() == [1.0] * 16
+    assert weight[vocab["words"].index("said")].tolist() == [2.0] * 16
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@
 * ``packed=False`` (default): per layer, the forward RNN runs on the padded batch (padding comes after
   each sentence, so it never reaches a real position) and the backward RNN on each sentence reversed
   *within its own length* (``reverse_within``), its outputs put back in order. No packing, so PyTorch's
-  fused whole-sequence kernels run; measured 2.2x faster than the packed call on CPU (B=32, T=30, 160→100).
+  fused whole-sequence kernels run: forward + backward 13.7 ms instead of 29.4 ms for the packed call on
+  one CPU thread (B=32, T=30, 160→100), and a whole CoNLL training step 1.2x faster.
 
 Both give (B, T, 2H) outputs whose rows at real positions depend only on that sentence; positions past a
 sentence's length are zero (packed) or unspecified (padded) and must be masked by the caller.

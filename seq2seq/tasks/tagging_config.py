@@ -58,7 +58,7 @@ class TaggerModelConfig:
     cell: Cell = Cell.lstm
     hidden_size: int = 100  # per direction
     encoder_layers: int = 1
-    packed: bool = False  # true: PackedSequence through one bidirectional call; false: per-direction calls
+    packed: bool = False  # true: a PackedSequence through one bidirectional call; false: per-direction calls
     dropout: float = 0.5
     word_dropout: float = 0.25
     output: OutputLayer = OutputLayer.crf
