@@ -376,7 +376,10 @@ def _check_not_multirun_ddp(c: dict) -> None:
 
     if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
         strategy = str(c["trainer"]["strategy"])
-        if strategy.startswith("ddp") and strategy != "ddp_spawn":
+        # Under a SLURM launcher every job is an allocation whose tasks are the ranks (Lightning's
+        # SLURMEnvironment): nothing is re-executed, so DDP jobs are fine there.
+        on_slurm = "SlurmLauncher" in str(HydraConfig.get().launcher.get("_target_", ""))
+        if strategy.startswith("ddp") and strategy != "ddp_spawn" and not on_slurm:
             raise ConfigError(f"trainer.strategy={strategy} cannot run under -m (each rank would start its own sweep); "
                               "use trainer.strategy=ddp_spawn or single-device sweep jobs")
 
