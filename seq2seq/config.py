@@ -361,12 +361,25 @@ def _check_consistency(c: dict) -> None:
         raise ConfigError("loss.on_nonfinite=skip cannot be used with DDP (ranks would disagree on skipped "
                           "batches); use loss.on_nonfinite=error")
     _check_not_multirun_ddp(c)
+    _check_precision(c["trainer"])
     dec_cfg = c["decoding"]
     if dec_cfg["n_best"] > dec_cfg["beam_size"]:
         raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")
     for key in ("batch_size", "eval_batch_size"):
         if c["data"].get(key, 1) < 1:
             raise ConfigError(f"data.{key} must be >= 1")
+
+
+PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "bf16-true", "64-true", "64")
+
+
+def _check_precision(trainer: dict) -> None:
+    precision = str(trainer["precision"])
+    if precision not in PRECISIONS:
+        raise ConfigError(f"trainer.precision={precision} is not one of {', '.join(PRECISIONS)}")
+    if precision == "16-mixed" and trainer["accelerator"] == "cpu":
+        raise ConfigError("trainer.precision=16-mixed is for GPUs (CPUs have no fast float16 products); "
+                          "use trainer.precision=bf16-mixed on the CPU")
 
 
 def _check_not_multirun_ddp(c: dict) -> None:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from seq2seq.models.rnn import LSTM
 from seq2seq.tokenizers import PAD
 
 
@@ -34,7 +35,7 @@ class CharLSTM(nn.Module):
     def __init__(self, num_chars: int, char_dim: int, hidden: int):
         super().__init__()
         self.embed = nn.Embedding(num_chars, char_dim, padding_idx=PAD)
-        self.rnn = nn.LSTM(char_dim, hidden, batch_first=True, bidirectional=True)
+        self.rnn = LSTM(char_dim, hidden, batch_first=True, bidirectional=True)  # float32 under autocast
         self.out_dim = 2 * hidden
 
     def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -42,13 +42,7 @@ class RNNLanguageModel(nn.Module):
         """tokens (B, T) → top-layer features (B, T, D) before the output layer, and the final state."""
         emb = self.dropout(self.embedding(tokens))
         hx = as_raw(state) if state is not None else None
-        if torch.is_autocast_enabled(tokens.device.type):
-            # Autocast runs cuDNN RNNs in float16 whatever dtype it was asked for: keep the RNN in float32.
-            with torch.autocast(tokens.device.type, enabled=False):
-                hx = as_raw(tuple(s.float() for s in state)) if state is not None else None
-                out, raw = self.rnn(emb.float(), hx)
-        else:
-            out, raw = self.rnn(emb, hx)
+        out, raw = self.rnn(emb, hx)  # float32 even under autocast (rnn.Float32Recurrence)
         out = self.dropout(out)
         if self.projection is not None:
             out = self.projection(out)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import PackedSequence
 
 from seq2seq.models.cells import ReferenceRNN
 
@@ -27,12 +28,51 @@ class CellOptions:
     layer_norm: bool = False
 
 
+class Float32Recurrence:
+    """Mixin for recurrent modules: under autocast (``trainer.precision=bf16-mixed|16-mixed``) the recurrence
+    still runs, and returns, float32. Autocast hard-codes float16 for cuDNN RNNs whatever dtype was asked
+    for (with no loss scaling under bf16), runs them in bf16 on the CPU and crashes on CPU fp16; and a
+    recurrence compounds rounding error at every step. The projections around it (attention, output
+    layer) still take the low precision."""
+
+    def forward(self, input, hx=None):
+        device = (input.data if isinstance(input, PackedSequence) else input).device.type
+        if not torch.is_autocast_enabled(device):
+            return super().forward(input, hx)
+        with torch.autocast(device, enabled=False):
+            return super().forward(_as_float32(input), _as_float32(hx))
+
+
+def _as_float32(x):
+    if x is None:
+        return None
+    if isinstance(x, tuple) and not isinstance(x, PackedSequence):
+        return tuple(t.float() for t in x)
+    return x.float()
+
+
+class LSTM(Float32Recurrence, nn.LSTM):
+    pass
+
+
+class GRU(Float32Recurrence, nn.GRU):
+    pass
+
+
+class RNN(Float32Recurrence, nn.RNN):
+    pass
+
+
+class Float32ReferenceRNN(Float32Recurrence, ReferenceRNN):
+    pass
+
+
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float,
              bidirectional: bool = False, nonlinearity: str = "tanh",
              options: CellOptions = CellOptions()) -> nn.Module:
     """A batch-first recurrent layer stack. Dropout acts between layers."""
     if options.impl == "reference":
-        return ReferenceRNN(cell, input_size, hidden_size, num_layers, dropout if num_layers > 1 else 0.0,
+        return Float32ReferenceRNN(cell, input_size, hidden_size, num_layers, dropout if num_layers > 1 else 0.0,
                             bidirectional, nonlinearity, options.recurrent_dropout, options.layer_norm)
     if options.impl != "builtin":
         raise ValueError(f"unknown cell implementation {options.impl!r}; choose one of {CELL_IMPLS}")
@@ -41,11 +81,11 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, drop
     kwargs = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers, batch_first=True,
                   dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
     if cell == "lstm":
-        return nn.LSTM(**kwargs)
+        return LSTM(**kwargs)
     if cell == "gru":
-        return nn.GRU(**kwargs)
+        return GRU(**kwargs)
     if cell == "rnn":
-        return nn.RNN(nonlinearity=nonlinearity, **kwargs)
+        return RNN(nonlinearity=nonlinearity, **kwargs)
     raise ValueError(f"unknown cell {cell!r}; choose one of {CELLS}")
 
 
