@@ -13,10 +13,11 @@ from omegaconf import DictConfig
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
-from seq2seq.errors import DataError
+from seq2seq.errors import ConfigError, DataError
 
 PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
-                   "show_scores": bool, "device": str}
+                   "show_scores": bool, "format": str, "device": str}
+OUTPUT_FORMATS = ("text", "json")
 
 
 def read_lines(path: str | None) -> list[str]:
@@ -30,10 +31,12 @@ def read_lines(path: str | None) -> list[str]:
 
 def predict(cfg: DictConfig | dict) -> list[str]:
     cfg = validate_sections(cfg, {"decoding": DecodingConfig}, PREDICT_SCALARS)
+    if cfg["format"] not in OUTPUT_FORMATS:
+        raise ConfigError(f"format={cfg['format']} is not one of {', '.join(OUTPUT_FORMATS)}")
     task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
     lines = read_lines(cfg["input"])
     with torch.inference_mode():
-        outputs = task.predict_lines(lines, cfg["decoding"], cfg["show_scores"])
+        outputs = task.predict_lines(lines, {**cfg["decoding"], "format": cfg["format"]}, cfg["show_scores"])
     text = "".join(o + "\n" for o in outputs)
     if cfg["output"]:
         Path(to_absolute_path(cfg["output"])).write_text(text, encoding="utf-8")

@@ -353,6 +353,10 @@ def test_ner_evaluate_and_predict_from_the_checkpoint_alone(trained_ner, tmp_pat
     pairs = [item.rsplit("/", 1) for item in lines[0].split(" ")]
     assert [tok for tok, _ in pairs] == stdin.splitlines()[0].split()
     assert first_violation([tag for _, tag in pairs], "bioes") is None
+    as_json = run_cli("seq2seq.predict", [f"ckpt_path={ckpt}", "format=json"], elsewhere, stdin=stdin)
+    assert as_json.returncode == 0, as_json.stderr
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert records[0]["tokens"] == stdin.splitlines()[0].split() and records[0]["tags"] == [t for _, t in pairs]
 
 
 @pytest.mark.slow
