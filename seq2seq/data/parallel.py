@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ class ReadReport:
         return text
 
 
-def read_parallel_tsv(
+def iter_parallel_tsv(
     path: str | Path,
     src_col: int = 0,
     tgt_col: int = 1,
@@ -39,18 +40,19 @@ def read_parallel_tsv(
     normalize: str = "nfc",
     lowercase: bool = False,
     on_error: str = "error",
-) -> tuple[list[str], list[str], ReadReport]:
-    """Read ``src<TAB>tgt[<TAB>extra...]`` lines into two aligned lists of normalised strings.
+    report: ReadReport | None = None,
+) -> Iterator[tuple[str, str]]:
+    """Yield the normalised ``(src, tgt)`` pairs of ``src<TAB>tgt[<TAB>extra...]`` lines one at a time, so
+    a corpus of any size can be read in constant memory.
 
     A line with too few columns raises ``DataError`` naming file and line, unless ``on_error="skip"``,
-    in which case it is counted in the report. Blank lines are skipped and counted.
+    in which case it is counted in ``report``. Blank lines are skipped and counted.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file; set data.path to a tab-separated file of src<TAB>tgt lines")
     need = max(src_col, tgt_col) + 1
-    report = ReadReport(str(path))
-    sources, targets = [], []
+    report = report if report is not None else ReadReport(str(path))
     with path.open(encoding="utf-8", newline="\n") as fh:
         for lineno, line in enumerate(fh, start=1):
             line = line.rstrip("\r\n")
@@ -68,9 +70,23 @@ def read_parallel_tsv(
                 continue
             src = normalize_text(cols[src_col], normalize, lowercase)
             tgt = normalize_text(cols[tgt_col], normalize, lowercase)
-            sources.append(src)
-            targets.append(tgt)
-    report.read = len(sources)
-    if reverse:
-        sources, targets = targets, sources
+            report.read += 1
+            yield (tgt, src) if reverse else (src, tgt)
+
+
+def read_parallel_tsv(
+    path: str | Path,
+    src_col: int = 0,
+    tgt_col: int = 1,
+    reverse: bool = False,
+    normalize: str = "nfc",
+    lowercase: bool = False,
+    on_error: str = "error",
+) -> tuple[list[str], list[str], ReadReport]:
+    """The whole file as two aligned lists of normalised strings (see ``iter_parallel_tsv``)."""
+    report = ReadReport(str(path))
+    sources, targets = [], []
+    for src, tgt in iter_parallel_tsv(path, src_col, tgt_col, reverse, normalize, lowercase, on_error, report):
+        sources.append(src)
+        targets.append(tgt)
     return sources, targets, report

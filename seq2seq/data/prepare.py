@@ -6,8 +6,10 @@ evaluate/predict CLIs get the same splits and the same ids.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,21 +24,33 @@ from seq2seq.tokenizers import Tokenizer, build_tokenizer, side_configs, tokeniz
 
 log = logging.getLogger(__name__)
 
-# Data settings that do not change the prepared arrays (only how batches are drawn from them).
-LOADER_KEYS = {"batch_size", "eval_batch_size", "batch_by", "bucket", "num_workers", "pin_memory", "cache"}
+# Data settings that do not change the prepared arrays (only how batches are drawn from them, or where
+# prepared arrays are kept).
+LOADER_KEYS = {"batch_size", "eval_batch_size", "batch_by", "bucket", "num_workers", "pin_memory", "cache",
+               "prepared"}
 
 
 @dataclass
 class PairSplit:
-    """One split: the normalised texts (references for metrics) and their ids."""
+    """One split: the normalised texts (references for metrics) and their ids. A training split read from
+    a prepared directory has no texts (``None``) and its ``src``/``tgt`` are memory-mapped."""
 
-    src_text: list[str]
-    tgt_text: list[str]
+    src_text: list[str] | None
+    tgt_text: list[str] | None
     src: Ragged
     tgt: Ragged
+    # Source + target length of each pair, when stored beside memory-mapped ids (saves reading both offsets).
+    stored_lengths: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.src_text)
+        return len(self.src)
+
+    @property
+    def pair_lengths(self) -> np.ndarray:
+        """Source + target tokens of each pair: what the bucketing sampler sorts by."""
+        if self.stored_lengths is not None:
+            return self.stored_lengths
+        return self.src.lengths + self.tgt.lengths
 
     def to_state(self) -> dict:
         return {"src_text": self.src_text, "tgt_text": self.tgt_text,
@@ -72,15 +86,16 @@ def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
     return {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
 
 
-def fit_tokenizers(tok_cfg: dict, src_texts: list[str], tgt_texts: list[str]) -> tuple[Tokenizer, Tokenizer]:
+def fit_tokenizers(tok_cfg: dict, src_texts: Collection[str], tgt_texts: Collection[str]) -> tuple[Tokenizer, Tokenizer]:
     """One tokenizer fitted on source + target (``tokenizer.shared``), else one per side with the section's
-    settings overridden by ``tokenizer.source`` / ``tokenizer.target``."""
+    settings overridden by ``tokenizer.source`` / ``tokenizer.target``. The texts are iterated once per
+    tokenizer, so they may be lists or re-iterable streams over a file."""
     if not src_texts:
         raise DataError("the training split is empty; check data.path and the split sizes")
     sides = side_configs(tok_cfg)
     if tok_cfg.get("shared"):
         tok = build_tokenizer(sides["source"])
-        tok.fit(src_texts + tgt_texts)
+        tok.fit(itertools.chain(src_texts, tgt_texts))  # texts may be re-iterable streams, not lists
         return tok, tok
     fitted = []
     for side, texts in (("source", src_texts), ("target", tgt_texts)):
@@ -93,23 +108,40 @@ def fit_tokenizers(tok_cfg: dict, src_texts: list[str], tgt_texts: list[str]) ->
     return fitted[0], fitted[1]
 
 
+def log_unknown(name: str, src_unk: int, tgt_unk: int) -> None:
+    if src_unk or tgt_unk:
+        log.info("%s: %d unknown source tokens, %d unknown target tokens (mapped to <unk>)", name, src_unk, tgt_unk)
+
+
 def encode_split(name: str, src: list[str], tgt: list[str], tokenizers: tuple[Tokenizer, Tokenizer]) -> PairSplit:
     src_ids, src_off, src_unk = tokenizers[0].encode_batch(src)
     tgt_ids, tgt_off, tgt_unk = tokenizers[1].encode_batch(tgt)
-    if src_unk or tgt_unk:
-        log.info("%s: %d unknown source tokens, %d unknown target tokens (mapped to <unk>)", name, src_unk, tgt_unk)
+    log_unknown(name, src_unk, tgt_unk)
     return PairSplit(src, tgt, Ragged(src_ids, src_off), Ragged(tgt_ids, tgt_off))
+
+
+def length_mask(src_len: np.ndarray, tgt_len: np.ndarray, min_len: int, max_len: int) -> np.ndarray:
+    """True for the pairs whose sides both have ``min_len..max_len`` tokens."""
+    return (src_len >= min_len) & (tgt_len >= min_len) & (src_len <= max_len) & (tgt_len <= max_len)
+
+
+def log_dropped(name: str, dropped: int, total: int, min_len: int, max_len: int) -> None:
+    if dropped:
+        log.info("%s: dropped %d of %d pairs outside %d..%d tokens (data.min_len / data.max_len)",
+                 name, dropped, total, min_len, max_len)
+
+
+def check_training_left(data: dict, kept: int) -> None:
+    if kept == 0:
+        raise DataError(f"{data['path']}: no training pairs left after the length filter; "
+                        "raise data.max_len or lower data.min_len")
 
 
 def filter_by_length(split: PairSplit, min_len: int, max_len: int, name: str) -> PairSplit:
     """Drop pairs with either side outside [min_len, max_len] tokens; the count goes to the log."""
-    src_len, tgt_len = split.src.lengths, split.tgt.lengths
-    ok = (src_len >= min_len) & (tgt_len >= min_len) & (src_len <= max_len) & (tgt_len <= max_len)
-    keep = np.flatnonzero(ok)
+    keep = np.flatnonzero(length_mask(split.src.lengths, split.tgt.lengths, min_len, max_len))
     dropped = len(split) - len(keep)
-    if dropped:
-        log.info("%s: dropped %d of %d pairs outside %d..%d tokens (data.min_len / data.max_len)",
-                 name, dropped, len(split), min_len, max_len)
+    log_dropped(name, dropped, len(split), min_len, max_len)
     if dropped == 0:
         return split
     return PairSplit([split.src_text[i] for i in keep], [split.tgt_text[i] for i in keep],
@@ -122,9 +154,7 @@ def _build(data: dict, tok_cfg: dict) -> dict:
     tokenizers = fit_tokenizers(tok_cfg, *raw["train"])
     splits = {name: encode_split(name, s, t, tokenizers) for name, (s, t) in raw.items()}
     splits["train"] = filter_by_length(splits["train"], data["min_len"], data["max_len"], "train")
-    if len(splits["train"]) == 0:
-        raise DataError(f"{data['path']}: no training pairs left after the length filter; "
-                        "raise data.max_len or lower data.min_len")
+    check_training_left(data, len(splits["train"]))
     log.info("prepared %s in %.1fs", ", ".join(f"{k}={len(v)}" for k, v in splits.items()),
              time.perf_counter() - start)
     return {
@@ -141,14 +171,17 @@ class PreparedPairs:
     splits: dict[str, PairSplit]
 
 
+def input_files(data: dict) -> list[str]:
+    """The files a data config reads."""
+    if data.get("kind") == "dialog":
+        return dialog_input_files(data)  # a directory of YAML files, or the installed chatterbot corpus
+    return [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+
+
 def prepare_pairs(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedPairs:
     """Prepared splits and fitted tokenizers, from the cache when the inputs and settings are unchanged."""
-    if data.get("kind") == "dialog":
-        files = dialog_input_files(data)  # a directory of YAML files, or the installed chatterbot corpus
-    else:
-        files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
     settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
-    key = cache_key(files, settings)
+    key = cache_key(input_files(data), settings)
     payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data, tok_cfg))
     if hit:
         log.info("loaded prepared data from cache entry %s", key)
