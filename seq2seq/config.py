@@ -79,6 +79,7 @@ class ParallelDataConfig:
     num_workers: int = 0
     pin_memory: bool = True
     cache: bool = True
+    prepared: Optional[str] = None  # a directory written by `python -m seq2seq.prepare` (memory-mapped)
 
 
 @dataclass
@@ -329,7 +330,7 @@ def absolute_paths(data: dict) -> dict:
     """User paths are relative to where the command ran; the checkpoint must hold absolute ones so
     evaluate/predict work from any directory."""
     out = dict(data)
-    for key in ("path", "valid_path", "test_path"):
+    for key in ("path", "valid_path", "test_path", "prepared"):
         if out.get(key):
             out[key] = str(Path(to_absolute_path(out[key])))
     return out

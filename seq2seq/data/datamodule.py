@@ -6,6 +6,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from seq2seq.data.collate import collate_pairs
 from seq2seq.data.prepare import PairSplit, PreparedPairs, prepare_pairs, read_pairs, read_raw_splits
+from seq2seq.data.prepared_dir import open_prepared, rerun_hint, split_texts
 from seq2seq.data.resume import BatchedDataModule
 from seq2seq.errors import ConfigError
 
@@ -34,7 +35,9 @@ class PairDataModule(BatchedDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         # Idempotent: train() calls it before building the model (which needs vocabulary sizes).
-        if self.prepared is None:
+        if self.prepared is None and self.data_cfg.get("prepared"):
+            self.prepared = open_prepared(self.data_cfg, self.tokenizer_cfg)  # memory-mapped, checked
+        elif self.prepared is None:
             self.prepared = prepare_pairs(self.data_cfg, self.tokenizer_cfg, self.cache_dir)
 
     @property
@@ -47,7 +50,7 @@ class PairDataModule(BatchedDataModule):
     def _loader(self, name: str, train: bool) -> DataLoader:
         split, d = self.split(name), self.data_cfg
         return self.batch_loader(
-            PairDataset(split), split.src.lengths + split.tgt.lengths, train=train, collate_fn=collate_pairs,
+            PairDataset(split), split.pair_lengths, train=train, collate_fn=collate_pairs,
             batch_size=d["batch_size"] if train else d["eval_batch_size"], data=d,
             batch_by=d["batch_by"] if train else "sentences",
             bucket=d["bucket"] or not train,  # evaluation is always length-sorted: order is restored by index
@@ -58,6 +61,8 @@ class PairDataModule(BatchedDataModule):
         """(inputs, references) of a split of the training data, or of another file read the same way."""
         if input_path:
             return read_pairs(data, input_path)
+        if data.get("prepared") and split in ("valid", "test"):  # the small splits keep their texts there
+            return split_texts(data["prepared"], split, rerun_hint(data["prepared"]))
         raw = read_raw_splits(data)
         if split not in raw:
             raise ConfigError(f"split={split!r} is not one of {sorted(raw)}")

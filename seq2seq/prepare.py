@@ -1,0 +1,59 @@
+"""``python -m seq2seq.prepare data=... tokenizer=... data.prepared=<dir>``: tokenise a parallel corpus once
+into memory-mapped arrays that training reads with the same overrides (see ``seq2seq.data.stream_prepare``)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import hydra
+from omegaconf import DictConfig
+
+from seq2seq.cli import one_line_errors
+from seq2seq.config import ParallelDataConfig, TokenizerConfig, absolute_paths, validate_sections
+from seq2seq.data.stream_prepare import prepare_to_dir
+from seq2seq.errors import ConfigError
+
+log = logging.getLogger("seq2seq.prepare")
+
+
+@dataclass
+class PrepareConfig:
+    chunk_pairs: int = 100_000
+    sentencepiece_sample_pairs: int = 1_000_000
+
+
+@dataclass
+class PreparePathsConfig:
+    root_dir: str = "???"
+    data_dir: str = "???"
+
+
+def validate_prepare_config(cfg: DictConfig | dict) -> dict:
+    kind = cfg["data"].get("kind")
+    if kind != "parallel":
+        raise ConfigError(f"seq2seq.prepare reads data.kind=parallel corpora, not data.kind={kind!r}")
+    sections = {"data": ParallelDataConfig, "tokenizer": TokenizerConfig, "paths": PreparePathsConfig,
+                "prepare": PrepareConfig}
+    out = validate_sections(cfg, sections, {})
+    for key in ("chunk_pairs", "sentencepiece_sample_pairs"):
+        if out["prepare"][key] < 1:
+            raise ConfigError(f"prepare.{key} must be >= 1")
+    out["data"] = absolute_paths(out["data"])
+    return out
+
+
+def prepare(cfg: DictConfig | dict) -> dict:
+    """Validate, then write ``data.prepared``; returns its manifest."""
+    c = validate_prepare_config(cfg)
+    return prepare_to_dir(c["data"], c["tokenizer"], **c["prepare"])
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="prepare")
+@one_line_errors
+def main(cfg: DictConfig) -> None:
+    prepare(cfg)
+
+
+if __name__ == "__main__":
+    main()
