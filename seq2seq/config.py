@@ -27,7 +27,7 @@ def _choices(name: str, values: str) -> type[Enum]:
 
 
 Cell = _choices("Cell", "rnn lstm gru")
-AttentionKind = _choices("AttentionKind", "none bahdanau dot general")
+AttentionKind = _choices("AttentionKind", "none bahdanau dot general concat")
 BridgeKind = _choices("BridgeKind", "zero copy dense")
 Merge = _choices("Merge", "concat sum")
 Nonlinearity = _choices("Nonlinearity", "tanh relu")
@@ -122,6 +122,10 @@ class Seq2SeqModelConfig:
     layer_norm: bool = False
     tie_embeddings: bool = False
     share_embeddings: bool = False
+    coverage: bool = False
+    pretrained_source: Optional[str] = None
+    pretrained_target: Optional[str] = None
+    freeze_pretrained: bool = False
 
 
 @dataclass
@@ -131,6 +135,7 @@ class OptimConfig:
     weight_decay: float = 0.0
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
     momentum: float = 0.0
+    fused: bool = True
 
 
 @dataclass
@@ -162,6 +167,7 @@ class DecodingConfig:
     top_p: float = 1.0
     length: int = 200
     seed: Optional[int] = None
+    coverage_penalty: float = 0.0
 
 
 @dataclass
@@ -210,6 +216,8 @@ class LoggerConfig:
     tensorboard: bool = True
     samples: int = 5
     attention_heatmap: bool = True
+    histograms: bool = False
+    histogram_every_n_steps: int = 100
 
 
 @dataclass
@@ -232,6 +240,7 @@ class TeacherForcingConfig:
 class LossConfig:
     label_smoothing: float = 0.0
     on_nonfinite: OnNonFinite = OnNonFinite.error
+    coverage_weight: float = 0.0
 
 
 # Groups with several kinds pick their schema by the section's ``kind``. Task modules add theirs with
@@ -347,6 +356,7 @@ def _check_consistency(c: dict) -> None:
         if model["attention"] == "dot" and dec != memory:
             raise ConfigError(f"model.attention=dot needs model.decoder_hidden_size == encoder output size {memory} "
                               f"(got {dec}); use attention=general or unset decoder_hidden_size")
+        _check_coverage(c)
     from seq2seq.tokenizers import build_tokenizer, side_configs  # tokenizers import this module
 
     for side in side_configs(c["tokenizer"]).values():
@@ -363,12 +373,33 @@ def _check_consistency(c: dict) -> None:
                           "batches); use loss.on_nonfinite=error")
     _check_not_multirun_ddp(c)
     _check_precision(c["trainer"])
+    _check_histograms(c["logger"])
     dec_cfg = c["decoding"]
     if dec_cfg["n_best"] > dec_cfg["beam_size"]:
         raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")
     for key in ("batch_size", "eval_batch_size"):
         if c["data"].get(key, 1) < 1:
             raise ConfigError(f"data.{key} must be >= 1")
+
+
+def _check_coverage(c: dict) -> None:
+    """Coverage options of seq2seq models: each needs attention weights, and none may be negative."""
+    options = {"model.coverage": c["model"]["coverage"], "loss.coverage_weight": c["loss"]["coverage_weight"],
+               "decoding.coverage_penalty": c["decoding"]["coverage_penalty"]}
+    for key, value in options.items():
+        shown = str(value).lower()  # as typed on the command line: true, 0.2
+        if value < 0:
+            raise ConfigError(f"{key}={shown} must be >= 0")
+        if value and c["model"]["attention"] == "none":
+            raise ConfigError(f"{key}={shown} needs attention weights: set model.attention to one of "
+                              "bahdanau, dot, general, concat")
+
+
+def _check_histograms(logger: dict) -> None:
+    if logger["histograms"] and not logger["tensorboard"]:
+        raise ConfigError("logger.histograms=true writes TensorBoard histograms: set logger.tensorboard=true")
+    if logger["histogram_every_n_steps"] < 1:
+        raise ConfigError(f"logger.histogram_every_n_steps={logger['histogram_every_n_steps']} must be >= 1")
 
 
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "bf16-true", "64-true", "64")

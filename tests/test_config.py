@@ -44,7 +44,7 @@ def test_relative_data_path_is_made_absolute():
     ("+model.celll=gru", r"unknown config key 'model\.celll' \(did you mean 'cell'\?\); allowed keys: .*hidden_size"),
     ("model.cell=grux", r"model\.cell.*expected one of \[rnn, lstm, gru\]"),
     ("model.hidden_size=big", r"model\.hidden_size.*could not be converted to Integer"),
-    ("model.attention=luong", r"model\.attention.*expected one of \[none, bahdanau, dot, general\]"),
+    ("model.attention=luong", r"model\.attention.*expected one of \[none, bahdanau, dot, general, concat\]"),
     ("+seeed=3", r"unknown top-level config key 'seeed' \(did you mean 'seed'\?\)"),
     ("task.monitor=chrf", r"task\.monitor='chrf' must name a validation metric"),
     ("data=tatoeba", r"'data\.path' must be set"),

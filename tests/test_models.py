@@ -22,7 +22,10 @@ from seq2seq.tokenizers import BOS, EOS, PAD
 VOCAB = 11
 TOL = {"rtol": 0.0, "atol": 1e-6}
 CELLS = ("rnn", "lstm", "gru")
-ATTENTIONS = ("none", "bahdanau", "dot", "general")
+ATTENTIONS = ("none", "bahdanau", "dot", "general", "concat")
+# (cell, attention, input_feed) of the coverage models the parametrised properties also run on
+COVERAGE_CONFIGS = [("gru", "bahdanau", False), ("lstm", "concat", True), ("rnn", "dot", False),
+                    ("lstm", "general", False), ("gru", "general", True)]
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +51,16 @@ def make_model(seed: int = 0, cell: str = "gru", attention: str = "general", inp
                          encoder_layers=encoder_layers, decoder_layers=decoder_layers,
                          bidirectional=bidirectional, attention=attention, input_feed=input_feed,
                          bridge=bridge, dropout=0.0, **kwargs)
-    return model.double().eval()
+    return activate_coverage(model).double().eval()
+
+
+def activate_coverage(model: Seq2SeqModel) -> Seq2SeqModel:
+    """Dot/general coverage weights start at 0 (no effect); give them a value so tests exercise them."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("coverage_weight"):
+                param.fill_(-0.7)
+    return model
 
 
 def make_pairs(seed: int = 0, src_lengths=SRC_LENGTHS, tgt_lengths=TGT_LENGTHS):
@@ -111,18 +123,23 @@ def test_padding_invariance(cell, attention, input_feed, bidirectional):
         {"cell": "lstm", "encoder_layers": 1, "decoder_layers": 3, "attention": "general",
          "bidirectional": False},
         {"cell": "rnn", "rnn_nonlinearity": "relu", "attention": "dot"},
+        *({"cell": cell, "attention": attention, "input_feed": feed, "coverage": True}
+          for cell, attention, feed in COVERAGE_CONFIGS),
     ],
-    ids=["sum-merge", "dense", "zero", "copy-proj", "enc-deeper", "enc-shallower", "relu"],
+    ids=["sum-merge", "dense", "zero", "copy-proj", "enc-deeper", "enc-shallower", "relu",
+         *(f"coverage-{a}-{c}-{'feed' if f else 'nofeed'}" for c, a, f in COVERAGE_CONFIGS)],
 )
 def test_padding_invariance_other_configs(kwargs):
     assert_padding_invariant(make_model(7, **kwargs), make_pairs(7))
 
 
-@pytest.mark.parametrize(("cell", "attention", "input_feed"),
-                         [(c, a, f) for c, a, f in itertools.product(CELLS, ATTENTIONS, [False, True])])
-def test_teacher_forcing_matches_incremental_steps(cell, attention, input_feed):
-    """The one-call fast path (and the input-feeding loop) equal stepping the decoder token by token."""
-    model = make_model(3, cell, attention, input_feed)
+@pytest.mark.parametrize(("cell", "attention", "input_feed", "coverage"),
+                         [*((c, a, f, False) for c, a, f in itertools.product(CELLS, ATTENTIONS, [False, True])),
+                          *((c, a, f, True) for c, a, f in COVERAGE_CONFIGS)])
+def test_teacher_forcing_matches_incremental_steps(cell, attention, input_feed, coverage):
+    """The one-call fast path (and the input-feeding loop, and the coverage attention loop) equal stepping
+    the decoder token by token."""
+    model = make_model(3, cell, attention, input_feed, coverage=coverage)
     batch = collate_pairs(make_pairs(3))
     source, state, logits, attn = run(model, batch)
     with torch.no_grad():
@@ -333,9 +350,9 @@ def test_scheduled_sampling_at_ratio_one_equals_teacher_forcing(input_feed):
     batch = collate_pairs([(0, np.array([4, 5, 6]), np.array([7, 8, 9])), (1, np.array([5]), np.array([4, 5]))])
     args = batch["src"], batch["src_lengths_cpu"], batch["tgt_in"]
     forced, _ = model(*args)
-    assert torch.allclose(model.forward_sampled(*args, ratio=1.0), forced, atol=1e-10)
+    assert torch.allclose(model.forward_sampled(*args, ratio=1.0)[0], forced, atol=1e-10)
     # ratio 0: every input after the first is the model's own previous argmax
-    free = model.forward_sampled(*args, ratio=0.0)
+    free, _ = model.forward_sampled(*args, ratio=0.0)
     fed = torch.cat([batch["tgt_in"][:, :1], free.argmax(-1)[:, :-1]], dim=1)
     refed, _ = model(batch["src"], batch["src_lengths_cpu"], fed)
     assert torch.allclose(free, refed, atol=1e-10)

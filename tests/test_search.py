@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from test_models import COVERAGE_CONFIGS, activate_coverage
 
 from seq2seq.data.collate import collate_pairs
 from seq2seq.models.search import beam_search, block_specials, greedy_search, length_penalty, max_lengths
@@ -29,14 +30,15 @@ def _one_thread():
 
 
 def make_model(seed: int, cell: str = "gru", attention: str = "general", input_feed: bool = False,
-               vocab: int = VOCAB, hidden_size: int = 8, bidirectional: bool | None = None) -> Seq2SeqModel:
+               vocab: int = VOCAB, hidden_size: int = 8, bidirectional: bool | None = None,
+               coverage: bool = False) -> Seq2SeqModel:
     if bidirectional is None:
         bidirectional = bool(seed % 2)
     torch.manual_seed(seed)
     model = Seq2SeqModel(vocab, vocab, cell=cell, embedding_dim=8, hidden_size=hidden_size, encoder_layers=1,
                          decoder_layers=1, bidirectional=bidirectional, attention=attention,
-                         input_feed=input_feed, bridge="copy", dropout=0.0)
-    return model.eval()
+                         input_feed=input_feed, bridge="copy", dropout=0.0, coverage=coverage)
+    return activate_coverage(model).eval()
 
 
 def config_model(seed: int) -> Seq2SeqModel:
@@ -183,9 +185,7 @@ class _NotOne(int):
     __hash__ = int.__hash__
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_beam_size_one_is_greedy(seed):
-    model = config_model(seed)
+def assert_beam_size_one_is_greedy(model, seed: int) -> None:
     src, lengths, budget = search_inputs(make_batch(seed))
     greedy = greedy_search(model, src, lengths, budget)
     for beam in (beam_search(model, src, lengths, budget, beam_size=1),
@@ -196,6 +196,19 @@ def test_beam_size_one_is_greedy(seed):
             assert beam.attention is None
         else:
             assert torch.equal(beam.attention, greedy.attention)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_beam_size_one_is_greedy(seed):
+    assert_beam_size_one_is_greedy(config_model(seed), seed)
+
+
+@pytest.mark.parametrize(("cell", "attention", "input_feed", "coverage"),
+                         [("gru", "concat", False, False), ("lstm", "concat", True, False),
+                          *((c, a, f, True) for c, a, f in COVERAGE_CONFIGS)])
+def test_beam_size_one_is_greedy_concat_and_coverage(cell, attention, input_feed, coverage):
+    seed = 20 + len(attention) + input_feed
+    assert_beam_size_one_is_greedy(make_model(seed, cell, attention, input_feed, coverage=coverage), seed)
 
 
 @pytest.mark.parametrize("penalty", ["none", "avg", "gnmt"])
@@ -216,13 +229,15 @@ def test_n_best_sorted_distinct_and_scored_correctly(seed, penalty):
             assert score == pytest.approx(logprob / norm, abs=1e-4)
 
 
+@pytest.mark.parametrize("coverage", [False, True], ids=["", "coverage"])
 @pytest.mark.parametrize("input_feed", [False, True], ids=["nofeed", "feed"])
-@pytest.mark.parametrize("attention", ["bahdanau", "dot", "general"])
-def test_search_attention_is_that_of_the_returned_hypothesis(attention, input_feed):
+@pytest.mark.parametrize("attention", ["bahdanau", "dot", "general", "concat"])
+def test_search_attention_is_that_of_the_returned_hypothesis(attention, input_feed, coverage):
     """The attention returned by greedy and beam search (reordered along with the beams) equals the
-    teacher-forced attention of the best hypothesis."""
+    teacher-forced attention of the best hypothesis (with coverage: so the coverage vector was reordered
+    along with the beams too)."""
     seed = 3 + input_feed
-    model = make_model(seed, "lstm", attention, input_feed).double()
+    model = make_model(seed, "lstm", attention, input_feed, coverage=coverage).double()
     src, lengths, budget = search_inputs(make_batch(seed))
     for res in (greedy_search(model, src, lengths, budget),
                 beam_search(model, src, lengths, budget, beam_size=4, n_best=2)):

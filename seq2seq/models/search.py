@@ -13,6 +13,7 @@ import torch
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 LENGTH_PENALTIES = ("none", "avg", "gnmt")
+COVERAGE_FLOOR = 1e-6  # what an unattended source position counts as in the coverage penalty
 
 
 @dataclass
@@ -96,13 +97,40 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
     return SearchResult(seqs, scores.unsqueeze(1), attention)
 
 
+@dataclass
+class _AttentionTrack:
+    """Attention per beam row, reordered with the beams: every step's weights (the best hypothesis'
+    are returned) and their sum over the steps before the row finished (for the coverage penalty)."""
+
+    history: torch.Tensor | None = None  # (R, t, S)
+    total: torch.Tensor | None = None  # (R, S)
+
+    def add(self, attn: torch.Tensor, live: torch.Tensor, gather: torch.Tensor) -> None:
+        """attn (R, S) of the rows before reordering, live (R,) rows not finished before this step,
+        gather (R,) the parent row of each new row."""
+        history = attn.unsqueeze(1) if self.history is None else torch.cat([self.history, attn.unsqueeze(1)], 1)
+        counted = attn * live.unsqueeze(1).to(attn.dtype)
+        total = counted if self.total is None else self.total + counted
+        self.history, self.total = history.index_select(0, gather), total.index_select(0, gather)
+
+
+def coverage_penalty(attn_total: torch.Tensor, mask: torch.Tensor, beta: float) -> torch.Tensor:
+    """GNMT's coverage penalty (Wu et al. 2016): beta · sum_i log(min(sum_t a_t,i, 1)) over the real source
+    positions i. attn_total (..., S) attention summed over a hypothesis' steps, mask (..., S) True at real
+    positions → (...), <= 0. A position never attended counts log(1e-6) instead of -inf, so hypotheses
+    that miss one still rank among themselves."""
+    covered = attn_total.clamp(min=COVERAGE_FLOOR, max=1.0).log().masked_fill(~mask, 0.0)
+    return beta * covered.sum(-1)
+
+
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, beam_size: int = 5,
                 n_best: int = 1, penalty: str = "none", alpha: float = 0.6, min_len: int = 0,
-                no_repeat_ngram: int = 0) -> SearchResult:
+                no_repeat_ngram: int = 0, coverage_beta: float = 0.0) -> SearchResult:
     """Batched beam search. A hypothesis that emits EOS stays in its beam slot with a frozen score (it can
     only extend with PAD at no cost), so with ``beam_size=1`` this is exactly greedy search. At the end the
-    beams are ranked by score / length_penalty(length) and the ``n_best`` first are returned, sorted."""
+    beams are ranked by score / length_penalty(length) + coverage_penalty(attention, coverage_beta) and the
+    ``n_best`` first are returned, sorted, with that ranking score."""
     if beam_size == 1 and n_best == 1:
         return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram)
     if n_best > beam_size:
@@ -118,9 +146,11 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     finished = torch.zeros(b, k, dtype=torch.bool, device=dev)
     lengths = torch.zeros(b, k, dtype=torch.long, device=dev)
     history = torch.zeros(b, k, 0, dtype=torch.long, device=dev)
-    attn_hist = None
+    track = _AttentionTrack()
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
+        if attn is None and coverage_beta:
+            raise ValueError("decoding.coverage_penalty needs a model with attention (model.attention is none)")
         logp = constrain(logp, t, history.view(b * k, -1), limit.view(-1), min_len, no_repeat_ngram)
         v = logp.size(-1)
         logp = logp.view(b, k, v)
@@ -136,8 +166,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
         history = torch.cat([history.gather(1, origin.unsqueeze(-1).expand(-1, -1, history.size(2))),
                              tokens2d.unsqueeze(-1)], dim=2)
         if attn is not None:
-            step_attn = attn.view(b * k, 1, -1).index_select(0, gather)
-            attn_hist = step_attn if attn_hist is None else torch.cat([attn_hist.index_select(0, gather), step_attn], 1)
+            track.add(attn, ~finished.view(-1), gather)
         was_finished = finished.gather(1, origin)
         lengths = lengths.gather(1, origin) + (~was_finished).long()
         finished = was_finished | (tokens2d == EOS)
@@ -145,12 +174,14 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
         if bool(finished.all()):
             break
     norm = scores / length_penalty(lengths, penalty, alpha)
+    if coverage_beta:
+        norm = norm + coverage_penalty(track.total, source.mask, coverage_beta).view(b, k)
     order = norm.argsort(dim=1, descending=True)[:, :n_best]
     best = history.gather(1, order.unsqueeze(-1).expand(-1, -1, history.size(2)))
     attention = None
-    if attn_hist is not None:
+    if track.history is not None:
         best_rows = order[:, 0] + torch.arange(b, device=dev) * k
-        attention = attn_hist.index_select(0, best_rows)
+        attention = track.history.index_select(0, best_rows)
     return SearchResult(best, norm.gather(1, order), attention)
 
 

@@ -48,7 +48,7 @@ class Seq2SeqModel(nn.Module):
                  bidirectional_merge: str = "concat", attention: str = "general", input_feed: bool = False,
                  bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh",
                  cell_impl: str = "builtin", recurrent_dropout: float = 0.0, layer_norm: bool = False,
-                 tie_embeddings: bool = False, share_embeddings: bool = False):
+                 tie_embeddings: bool = False, share_embeddings: bool = False, coverage: bool = False):
         super().__init__()
         cells = CellOptions(cell_impl, recurrent_dropout, layer_norm)
         self.encoder = RNNEncoder(src_vocab_size, embedding_dim, hidden_size, encoder_layers, cell, bidirectional,
@@ -57,7 +57,7 @@ class Seq2SeqModel(nn.Module):
         dec_size = decoder_hidden_size or memory_size
         self.bridge = Bridge(bridge, 2 if cell == "lstm" else 1, encoder_layers, memory_size, decoder_layers, dec_size)
         self.decoder = RNNDecoder(tgt_vocab_size, embedding_dim, dec_size, decoder_layers, cell, attention,
-                                  memory_size, input_feed, dropout, rnn_nonlinearity, cells)
+                                  memory_size, input_feed, dropout, rnn_nonlinearity, cells, coverage)
         self.generator = Generator(dec_size, embedding_dim, tgt_vocab_size, tie_embeddings, self.decoder.embedding)
         if share_embeddings:  # one vocabulary for both sides (tokenizer.shared=true): one embedding table
             if src_vocab_size != tgt_vocab_size:
@@ -69,7 +69,7 @@ class Seq2SeqModel(nn.Module):
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[Source, DecoderState]:
         enc = self.encoder(src, src_lengths)
         keys = self.decoder.attention.keys(enc.memory) if self.decoder.attention is not None else None
-        return Source(enc.memory, keys, enc.mask), self.decoder.initial_state(self.bridge(enc.state))
+        return Source(enc.memory, keys, enc.mask), self.decoder.initial_state(self.bridge(enc.state), enc.mask)
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor,
                 tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -79,21 +79,23 @@ class Seq2SeqModel(nn.Module):
         return self.generator(out), attn
 
     def forward_sampled(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor, ratio: float,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+                        generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Scheduled sampling (Bengio et al. 2015): at each step the decoder input is the gold token with
-        probability ``ratio``, else the model's own previous prediction (argmax). Logits (B, T, V).
-        A per-step loop; with ratio 1.0 it equals ``forward`` (tested)."""
+        probability ``ratio``, else the model's own previous prediction (argmax). Logits (B, T, V) and
+        attention (B, T, S) or None, as ``forward``. A per-step loop; with ratio 1.0 it equals ``forward``
+        (tested)."""
         source, state = self.encode(src, src_lengths)
-        tokens, logits = tgt_in[:, 0], []
+        tokens, logits, attns = tgt_in[:, 0], [], []
         for t in range(tgt_in.size(1)):
-            out, _, state = self.decoder.step(tokens, state, source.memory, source.keys, source.mask)
+            out, attn, state = self.decoder.step(tokens, state, source.memory, source.keys, source.mask)
             step_logits = self.generator(out.squeeze(1))
             logits.append(step_logits)
+            attns.append(attn)
             if t + 1 < tgt_in.size(1):
                 gold = tgt_in[:, t + 1]
                 use_gold = torch.rand(gold.shape, generator=generator, device="cpu").to(gold.device) < ratio
                 tokens = torch.where(use_gold, gold, step_logits.argmax(-1))
-        return torch.stack(logits, dim=1)
+        return torch.stack(logits, dim=1), (torch.cat(attns, dim=1) if attns[0] is not None else None)
 
     def step(self, tokens: torch.Tensor, state: DecoderState,
              source: Source) -> tuple[torch.Tensor, torch.Tensor | None, DecoderState]:

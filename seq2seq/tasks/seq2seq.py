@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from hydra.utils import to_absolute_path
 
 from seq2seq.data.collate import collate_pairs, collate_sources
 from seq2seq.data.datamodule import PairDataModule
 from seq2seq.data.text import normalize_text
 from seq2seq.metrics import perplexity, text_metrics
+from seq2seq.models.attention import coverage_loss
+from seq2seq.models.pretrained import load_pretrained
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import SearchResult, beam_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.plots import attention_figure
 from seq2seq.tasks.base import BaseTask
-from seq2seq.tokenizers import PAD
+from seq2seq.tokenizers import PAD, SPECIALS
 
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
+NOT_MODEL_KEYS = ("kind", "pretrained_source", "pretrained_target", "freeze_pretrained")
+
+log = logging.getLogger(__name__)
 
 
 def teacher_forcing_ratio(tf: dict, step: int) -> float:
@@ -42,7 +49,8 @@ class Seq2SeqTask(BaseTask):
         if teacher_forcing is None:
             teacher_forcing = {"ratio": 1.0, "schedule": "constant", "k": 1000.0, "min_ratio": 0.0}
         self.save_hyperparameters()
-        self.model = Seq2SeqModel(src_vocab_size, tgt_vocab_size, **{k: v for k, v in model.items() if k != "kind"})
+        self.model = Seq2SeqModel(src_vocab_size, tgt_vocab_size,
+                                  **{k: v for k, v in model.items() if k not in NOT_MODEL_KEYS})
         self._eval: dict = {}
 
     @classmethod
@@ -51,23 +59,49 @@ class Seq2SeqTask(BaseTask):
         task = cls(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
                    src_tok.vocab_size, tgt_tok.vocab_size, cfg["teacher_forcing"])
         task.attach({"source": src_tok, "target": tgt_tok}, cfg)
+        task.load_pretrained_embeddings(cfg["model"])
         return task
+
+    def load_pretrained_embeddings(self, model_cfg: dict) -> None:
+        """``model.pretrained_source`` / ``pretrained_target``: word vectors into the encoder / decoder
+        embeddings (the checkpoint keeps them, so this runs only when a run starts or resumes)."""
+        sides = {"source": self.model.encoder.embedding, "target": self.model.decoder.embedding}
+        for side, embedding in sides.items():
+            key = f"pretrained_{side}"
+            if not model_cfg.get(key):
+                continue
+            path = to_absolute_path(model_cfg[key])
+            tokenizer = self.tokenizers[side]
+            freeze = model_cfg["freeze_pretrained"]
+            found = load_pretrained(embedding, path, tokenizer, freeze, f"model.{key}")
+            log.info("%s: %d of %d %s vocabulary entries initialised from its vectors%s", path, found,
+                     tokenizer.vocab_size - len(SPECIALS), side, " (table frozen)" if freeze else "")
 
     # -- training --------------------------------------------------------------------------------------
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor | None:
         ratio = teacher_forcing_ratio(self.hparams.teacher_forcing, self.global_step)
         if ratio < 1.0:
-            logits = self.model.forward_sampled(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"], ratio)
+            logits, attn = self.model.forward_sampled(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"], ratio)
             self.log("train/teacher_forcing", ratio)
         else:
-            logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(), ignore_index=PAD,
-                               label_smoothing=self.hparams.loss["label_smoothing"])
+            logits, attn = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
+        ce = F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(), ignore_index=PAD,
+                             label_smoothing=self.hparams.loss["label_smoothing"])
+        loss = ce + self._coverage_term(attn, batch["tgt_out"])
         if self.guard_loss(loss) is None:
             return None
         self.log("train/loss", loss, prog_bar=True)
-        self.log("train/ppl", torch.exp(loss.detach().clamp(max=50)))
+        self.log("train/ppl", torch.exp(ce.detach().clamp(max=50)))
         return loss
+
+    def _coverage_term(self, attn: torch.Tensor | None, tgt_out: torch.Tensor) -> torch.Tensor | float:
+        """``loss.coverage_weight`` × the coverage loss (0 when the weight is 0), logged as train/coverage_loss."""
+        weight = self.hparams.loss.get("coverage_weight", 0.0)
+        if not weight:
+            return 0.0
+        value = coverage_loss(attn.float(), tgt_out != PAD)
+        self.log("train/coverage_loss", value)
+        return weight * value
 
     # -- decoding ----------------------------------------------------------------------------------------
     def search(self, src: torch.Tensor, src_lengths: torch.Tensor, beam_size: int | None = None,
@@ -82,7 +116,8 @@ class Seq2SeqTask(BaseTask):
             return sample(self.model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"],
                           generator, **rules)
         return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"],
-                           d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules)
+                           d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules,
+                           coverage_beta=d.get("coverage_penalty", 0.0))
 
     def translate(self, texts: list[str], decoding: dict | None = None) -> list[list[tuple[str, float]]]:
         """n-best (text, score) lists for raw input texts, normalised as the training data was."""
