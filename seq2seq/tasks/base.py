@@ -107,6 +107,23 @@ class BaseTask(L.LightningModule):
             norms = grad_norm(self, norm_type=2)
             if norms:
                 self.log("train/grad_norm", norms["grad_2.0_norm_total"])
+        self.write_histograms(self.trainer.global_step)
+
+    def write_histograms(self, step: int) -> None:
+        """``logger.histograms``: every parameter and its gradient (here unscaled, not yet clipped nor zeroed)
+        as TensorBoard histograms ``params/<name>`` and ``grads/<name>``, every
+        ``logger.histogram_every_n_steps`` optimizer steps. Non-finite values (fp16 overflow steps) are left out."""
+        options = self.run_config.get("logger", {})
+        if not options.get("histograms") or step % options["histogram_every_n_steps"]:
+            return
+        writer = self.tensorboard
+        if writer is None:
+            return
+        for name, param in self.named_parameters():
+            for tag, values in ((f"params/{name}", param), (f"grads/{name}", param.grad)):
+                finite = _finite(values)
+                if finite is not None:
+                    writer.add_histogram(tag, finite, step)
 
     # -- what the CLIs call; every task implements these ---------------------------------------------------
     @classmethod
@@ -146,3 +163,12 @@ class BaseTask(L.LightningModule):
             if isinstance(logger, TensorBoardLogger):
                 return logger.experiment
         return None
+
+
+def _finite(values: torch.Tensor | None) -> torch.Tensor | None:
+    """The finite entries of ``values`` as float32 on the CPU, or None when there are none."""
+    if values is None:
+        return None
+    flat = values.detach().float().flatten()
+    flat = flat[torch.isfinite(flat)]
+    return flat.cpu() if flat.numel() else None

@@ -1,0 +1,37 @@
+"""logger.histograms: parameter and gradient histograms in TensorBoard, written by BaseTask for every task."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import compose_cfg
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from seq2seq.config import validate_train_config
+from seq2seq.errors import ConfigError
+from seq2seq.train import train
+
+pytestmark = pytest.mark.slow
+
+
+def histogram_steps(run_dir) -> dict[str, list[int]]:
+    acc = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"histograms": 0}).Reload()
+    return {tag: [event.step for event in acc.Histograms(tag)] for tag in acc.Tags()["histograms"]}
+
+
+def test_parameter_and_gradient_histograms_every_n_steps(train_overrides, tmp_path):
+    train(compose_cfg("train", [*train_overrides, "logger.histograms=true", "logger.histogram_every_n_steps=2",
+                                "test_after_fit=false"]))
+    steps = histogram_steps(tmp_path / "run")
+    for name in ("model.encoder.embedding.weight", "model.decoder.rnn.weight_hh_l0", "model.generator.out.bias"):
+        assert steps[f"params/{name}"] == [0, 2, 4], steps.get(f"params/{name}")  # debug=fast: 5 steps
+        assert steps[f"grads/{name}"] == [0, 2, 4]
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["logger=none", "logger.histograms=true"], "logger.histograms=true .* set logger.tensorboard=true"),
+    (["logger.histogram_every_n_steps=0"], "logger.histogram_every_n_steps=0 must be >= 1"),
+])
+def test_histogram_config_mistakes(overrides, message):
+    base = ["paths.output_dir=/tmp/seq2seq-test-run", "paths.cache_dir=null"]
+    with pytest.raises(ConfigError, match=message):
+        validate_train_config(compose_cfg("train", [*base, *overrides]))
