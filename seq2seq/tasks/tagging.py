@@ -16,7 +16,6 @@ from seq2seq.data.tag_vocab import TaggingVocab
 from seq2seq.data.tagging import ConllDataModule, TagSplit
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.models.tagger import Tagger
-from seq2seq.optim import build_scheduler
 from seq2seq.plots import plt
 from seq2seq.tagging_metrics import confusion_counts, confusion_figure, entity_metrics, tag_confusion
 from seq2seq.tasks import tagging_config  # noqa: F401  (registers the data/model schemas)
@@ -26,7 +25,6 @@ from seq2seq.tokenizers import SPECIALS
 log = logging.getLogger(__name__)
 
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
-FUSED_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 NOT_MODEL_KEYS = ("kind", "embeddings_path", "freeze_embeddings")
 
 
@@ -66,21 +64,6 @@ class TaggingTask(BaseTask):
         super().on_load_checkpoint(checkpoint)
 
     # -- training --------------------------------------------------------------------------------------
-    def configure_optimizers(self):
-        """BaseTask's optimizer and schedule, except that Adam/AdamW run PyTorch's fused kernel: one pass
-        over the large word-embedding table instead of a dozen (2.1M parameters on the 2-core CPU: 4.4 ms →
-        1.0 ms per step when idle, 36 ms → 3.7 ms when the cores are shared; a training step is ~25 ms)."""
-        optim = self.hparams.optim
-        if optim["name"] not in FUSED_OPTIMIZERS:
-            return super().configure_optimizers()
-        optimizer = FUSED_OPTIMIZERS[optim["name"]](self.parameters(), lr=optim["lr"], betas=tuple(optim["betas"]),
-                                                    weight_decay=optim["weight_decay"], fused=True)
-        task = self.run_config.get("task", {})
-        total = self.trainer.estimated_stepping_batches
-        sched = build_scheduler(optimizer, self.hparams.scheduler, task.get("monitor", "val/f1"),
-                                task.get("mode", "max"), int(total) if total != float("inf") else 100_000)
-        return optimizer if sched is None else {"optimizer": optimizer, "lr_scheduler": sched}
-
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor | None:
         # Mean negative log-likelihood per token (CRF: of the sentences' gold paths).
         loss = self.guard_loss(self.model.nll(self.model.emissions(batch), batch) / batch["mask"].sum())
