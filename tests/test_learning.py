@@ -70,22 +70,24 @@ def evaluate(model: Seq2SeqModel, strings, batch) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize(
-    ("attention", "input_feed", "cell"),
+    ("attention", "input_feed", "cell", "coverage"),
     [
-        ("bahdanau", False, "gru"),
-        ("dot", False, "lstm"),
-        ("general", False, "gru"),
-        ("general", True, "gru"),
+        ("bahdanau", False, "gru", False),
+        ("dot", False, "lstm", False),
+        ("general", False, "gru", False),
+        ("general", True, "gru", False),
+        ("concat", False, "gru", False),
+        ("concat", True, "lstm", True),
     ],
 )
-def test_learns_to_reverse_with_antidiagonal_attention(attention, input_feed, cell):
+def test_learns_to_reverse_with_antidiagonal_attention(attention, input_feed, cell, coverage):
     torch.manual_seed(0)
     strings = reversal_strings()
     items = [(i, np.array(s), np.array(s[::-1])) for i, s in enumerate(strings)]
     everything = collate_pairs(items)
     model = Seq2SeqModel(VOCAB, VOCAB, cell=cell, embedding_dim=32, hidden_size=64, encoder_layers=1,
                          decoder_layers=1, bidirectional=True, attention=attention, input_feed=input_feed,
-                         bridge="copy", dropout=0.0)
+                         bridge="copy", dropout=0.0, coverage=coverage)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 - step / STEPS)
