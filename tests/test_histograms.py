@@ -27,6 +27,19 @@ def test_parameter_and_gradient_histograms_every_n_steps(train_overrides, tmp_pa
         assert steps[f"grads/{name}"] == [0, 2, 4]
 
 
+def test_language_model_with_manual_optimisation_writes_them_too(tmp_path):
+    """task=lm steps its optimizer itself (truncated BPTT); the hook still runs at each optimizer step."""
+    from test_lm import TEXT, lm_overrides
+
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(TEXT * 4, encoding="utf-8")
+    train(compose_cfg("train", lm_overrides(tmp_path, corpus, "trainer.max_epochs=1", "logger.histograms=true",
+                                            "logger.histogram_every_n_steps=3", "test_after_fit=false")))
+    steps = histogram_steps(tmp_path / "run")
+    grads = [tag for tag in steps if tag.startswith("grads/")]
+    assert grads and all(steps[tag][:2] == [0, 3] for tag in grads), steps
+
+
 @pytest.mark.parametrize("overrides,message", [
     (["logger=none", "logger.histograms=true"], "logger.histograms=true .* set logger.tensorboard=true"),
     (["logger.histogram_every_n_steps=0"], "logger.histogram_every_n_steps=0 must be >= 1"),
