@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -98,14 +99,35 @@ def write_manifest(directory: Path, manifest: dict, tokenizers: tuple[Tokenizer,
 
 
 class MappedRagged(Ragged):
-    """A ``Ragged`` over memory-mapped ``.npy`` files. It pickles as its file names (DataLoader workers,
-    ``ddp_spawn``), not as the arrays."""
+    """A ``Ragged`` whose ``ids``/``offsets`` are memory-mapped ``.npy`` files (whole-array operations read
+    them through the mapping), while one sequence is read with ``os.pread`` into its own small buffer.
+
+    Why not slice the mapping: a page fault maps the whole page-cache folio around the page (2 MiB per
+    random read on the kernels measured), so random batches would map the corpus into the process within
+    an epoch: clean, reclaimable page cache, but counted in its RSS. Pickles as its file names (DataLoader
+    workers, ``ddp_spawn``), not as the arrays."""
 
     def __init__(self, ids_path: str, offsets_path: str, fix: str):
-        super().__init__(open_npy(ids_path, np.int32, fix), open_npy(offsets_path, np.int64, fix))
-        self._args = (ids_path, offsets_path, fix)
+        ids, offsets = open_npy(ids_path, np.int32, fix), open_npy(offsets_path, np.int64, fix)
+        super().__init__(ids, offsets)
         if len(self.offsets) == 0 or int(self.offsets[-1]) != len(self.ids):
             raise DataError(f"{offsets_path}: does not match {Path(ids_path).name} (truncated?); {fix}")
+        self._args = (ids_path, offsets_path, fix)
+        # Unbuffered files, closed with the object; pread takes no file position, so forked workers may share them.
+        self._ids_file, self._offsets_file = open(ids_path, "rb", buffering=0), open(offsets_path, "rb", buffering=0)
+        self._ids_at, self._offsets_at = ids.offset, offsets.offset  # where the data starts (after the header)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"sequence {i} of {len(self)}")
+        start, end = np.frombuffer(os.pread(self._offsets_file.fileno(), 16, self._offsets_at + 8 * i), np.int64)
+        size = 4 * int(end - start)
+        data = os.pread(self._ids_file.fileno(), size, self._ids_at + 4 * int(start))
+        if len(data) != size:
+            raise DataError(f"{self._args[0]}: shorter than its offsets say (truncated?); {self._args[2]}")
+        return np.frombuffer(data, dtype=np.int32)
 
     def __reduce__(self):
         return MappedRagged, self._args

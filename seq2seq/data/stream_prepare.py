@@ -25,13 +25,11 @@ from seq2seq.data.prepared_dir import (
     MANIFEST, SPLITS, SplitWriter, input_digests, manifest_settings, write_manifest,
 )
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.split import split_indices
+from seq2seq.data.split import TRAIN, split_labels
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers import Tokenizer, side_configs
 
 log = logging.getLogger(__name__)
-
-TRAIN, VALID, TEST = (SPLITS.index(s) for s in ("train", "valid", "test"))
 
 
 class LabelledPairs:
@@ -50,10 +48,7 @@ class LabelledPairs:
             self.counts = counts
         else:
             total = min(counts[0], data["limit"]) if data.get("limit") else counts[0]
-            parts = split_indices(total, data["valid_size"], data["test_size"], data["split_seed"])
-            self.labels = np.full(total, TRAIN, dtype=np.int8)
-            self.labels[parts["valid"]] = VALID
-            self.labels[parts["test"]] = TEST
+            self.labels = split_labels(total, data["valid_size"], data["test_size"], data["split_seed"])
             self.counts = [int(np.count_nonzero(self.labels == k)) for k in range(len(SPLITS))]
 
     def _read(self, path: str, report: ReadReport | None = None) -> Iterator[tuple[str, str]]:
@@ -121,6 +116,7 @@ def fit_streaming(pairs: LabelledPairs, tok_cfg: dict, seed: int, sp_sample: int
 def encode_to_dir(pairs: LabelledPairs, tokenizers: tuple[Tokenizer, Tokenizer], out: Path, data: dict,
                   chunk_pairs: int) -> dict:
     """Encode every pair into the split files under ``out``; returns the per-split counts."""
+    # SPLITS is in label order (TRAIN, VALID, TEST), so a label indexes the writers.
     writers = [SplitWriter(out / name, keep_texts=name != "train") for name in SPLITS]
     buffers: list[tuple[list[str], list[str]]] = [([], []) for _ in SPLITS]
     unknown = np.zeros((len(SPLITS), 2), dtype=np.int64)
