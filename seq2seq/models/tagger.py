@@ -18,6 +18,7 @@ from seq2seq.data.tag_vocab import CASING
 from seq2seq.models.birnn import BiRNN, Dropout
 from seq2seq.models.char_encoder import make_char_encoder
 from seq2seq.models.crf import CRF, penalties, transition_constraints, viterbi
+from seq2seq.models.pretrained import copy_vectors
 from seq2seq.tokenizers import PAD, UNK
 
 
@@ -106,5 +107,4 @@ class Tagger(nn.Module):
     @torch.no_grad()
     def load_vectors(self, ids: torch.Tensor, vectors: torch.Tensor, freeze: bool = False) -> None:
         """Copy pretrained vectors (N, D) into the word-embedding rows ``ids`` (N,)."""
-        self.features.words.weight[ids.to(self.features.words.weight.device)] = vectors.to(self.features.words.weight)
-        self.features.words.weight.requires_grad_(not freeze)
+        copy_vectors(self.features.words, ids, vectors, freeze)

@@ -125,6 +125,37 @@ class BaseTask(L.LightningModule):
                 if finite is not None:
                     writer.add_histogram(tag, finite, step)
 
+    # -- validation and test: one flow for every task; tasks implement the three stage methods -------------
+    def on_validation_epoch_start(self) -> None:
+        self.start_eval("val")
+
+    def on_test_epoch_start(self) -> None:
+        self.start_eval("test")
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self.eval_step("val", batch)
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self.eval_step("test", batch)
+
+    def on_validation_epoch_end(self) -> None:
+        self.finish_eval("val")
+
+    def on_test_epoch_end(self) -> None:
+        self.finish_eval("test")
+
+    def start_eval(self, stage: str) -> None:
+        """Reset the accumulators of ``stage`` (``val`` or ``test``)."""
+        raise NotImplementedError
+
+    def eval_step(self, stage: str, batch: dict) -> None:
+        """Accumulate one batch (on the device where possible: no host sync per batch)."""
+        raise NotImplementedError
+
+    def finish_eval(self, stage: str) -> None:
+        """Reduce over ranks and log ``<stage>/...`` metrics (and pictures)."""
+        raise NotImplementedError
+
     # -- what the CLIs call; every task implements these ---------------------------------------------------
     @classmethod
     def from_config(cls, cfg: dict, datamodule) -> BaseTask:

@@ -55,19 +55,10 @@ class ClassifyTask(BaseTask):
         return loss
 
     # -- validation and test ---------------------------------------------------------------------------
-    def on_validation_epoch_start(self) -> None:
+    def start_eval(self, stage: str) -> None:
         self._eval = {"rows": [], "example": None}
 
-    def on_test_epoch_start(self) -> None:
-        self._eval = {"rows": [], "example": None}
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def _eval_step(self, batch: dict) -> None:
+    def eval_step(self, stage: str, batch: dict) -> None:
         logits, weights = self.model(batch["tokens"], batch["lengths_cpu"])
         logp = torch.log_softmax(logits.float(), dim=-1)
         nll = -logp.gather(1, batch["labels"][:, None]).squeeze(1)
@@ -77,13 +68,7 @@ class ClassifyTask(BaseTask):
             n = int(batch["lengths_cpu"][0])
             self._eval["example"] = (batch["tokens"][0, :n].tolist(), weights[0, :n].float().cpu().numpy())
 
-    def on_validation_epoch_end(self) -> None:
-        self._finish_eval("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._finish_eval("test")
-
-    def _finish_eval(self, stage: str) -> None:
+    def finish_eval(self, stage: str) -> None:
         # Corpus metrics need every example: gather (index, prediction, nll, p) from all ranks; keying by
         # index drops the repeats that padding the last batches to equal counts per rank introduced.
         by_index = {row[0]: row[1:] for part in self.gather_objects(self._eval["rows"]) for row in part}

@@ -69,35 +69,17 @@ class ForecastTask(BaseTask):
         return loss
 
     # -- validation and test ---------------------------------------------------------------------------
-    def on_validation_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def on_test_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def _reset_eval(self) -> None:
+    def start_eval(self, stage: str) -> None:
         self._eval = {"parts": [], "loss": torch.zeros((), device=self.device),
                       "values": torch.zeros((), device=self.device)}
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def _eval_step(self, batch: dict) -> None:
+    def eval_step(self, stage: str, batch: dict) -> None:
         forecast = self.model.forecast(batch["x"])  # free-running: what evaluate and predict will do
         self._eval["loss"] += self.model.loss(forecast, batch["y"], reduction="sum")
         self._eval["values"] += batch["y"].numel()
         self._eval["parts"].append((batch["index"].cpu().numpy(), forecast.float().cpu().numpy()))
 
-    def on_validation_epoch_end(self) -> None:
-        self._finish_eval("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._finish_eval("test")
-
-    def _finish_eval(self, stage: str) -> None:
+    def finish_eval(self, stage: str) -> None:
         # Every rank's (window index, forecast); DDP pads the last batches by repeating windows, so keep
         # one forecast per window, in time order.
         parts = [p for rank in self.gather_objects(self._eval["parts"]) for p in rank]

@@ -108,40 +108,23 @@ class LanguageModelTask(BaseTask):
         return loss
 
     # -- validation and test ---------------------------------------------------------------------------
-    def on_validation_epoch_start(self) -> None:
-        self._start_eval("val")
-
-    def on_test_epoch_start(self) -> None:
-        self._start_eval("test")
-
-    def _start_eval(self, stage: str) -> None:
+    def start_eval(self, stage: str) -> None:
         self.streams[stage].reset()
         zero = torch.zeros((), device=self.device)
         self._eval = {"nll": zero.clone(), "tokens": zero.clone()}
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step("val", batch)
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step("test", batch)
-
-    def _eval_step(self, stage: str, batch: dict) -> None:
+    def eval_step(self, stage: str, batch: dict) -> None:
         nll, count = self.window_nll(self.streams[stage], batch)
         self._eval["nll"] += nll
         self._eval["tokens"] += count
 
-    def on_validation_epoch_end(self) -> None:
-        self._finish_eval("val")
-        self._log_samples()
-
-    def on_test_epoch_end(self) -> None:
-        self._finish_eval("test")
-
-    def _finish_eval(self, stage: str) -> None:
+    def finish_eval(self, stage: str) -> None:
         loss = self.reduce_sum(self._eval["nll"]) / self.reduce_sum(self._eval["tokens"]).clamp(min=1)
         metrics = {f"{stage}/loss": loss, f"{stage}/bpc": loss * self._bits_per_nat(stage),
                    f"{stage}/ppl": perplexity(float(loss))}
         self.log_dict(metrics, prog_bar=stage == "val", sync_dist=False)
+        if stage == "val":
+            self._log_samples()
 
     def _log_samples(self) -> None:
         """Generated continuations of a few validation-text prompts, as TensorBoard text (rank 0 only)."""

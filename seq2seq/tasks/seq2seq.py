@@ -138,23 +138,13 @@ class Seq2SeqTask(BaseTask):
         return results
 
     # -- validation and test ---------------------------------------------------------------------------
-    def on_validation_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def on_test_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def _reset_eval(self) -> None:
+    def start_eval(self, stage: str) -> None:
         self._eval = {"hyps": [], "nll": torch.zeros((), device=self.device),
                       "tokens": torch.zeros((), device=self.device), "example": None}
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, self.hparams.decoding["val_beam_size"])
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch, self.hparams.decoding["beam_size"])
-
-    def _eval_step(self, batch: dict, beam_size: int) -> None:
+    def eval_step(self, stage: str, batch: dict) -> None:
+        # Validation decodes with val_beam_size (greedy by default: fast); test with the decoding beam.
+        beam_size = self.hparams.decoding["val_beam_size" if stage == "val" else "beam_size"]
         logits, _ = self.model(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])
         self._eval["nll"] += F.cross_entropy(logits.flatten(0, 1).float(), batch["tgt_out"].flatten(),
                                              ignore_index=PAD, reduction="sum")
@@ -167,13 +157,7 @@ class Seq2SeqTask(BaseTask):
             self._eval["example"] = (batch["index"][0].item(), batch["src"][0].tolist(), tokens[0],
                                      result.attention[0].float().cpu().numpy())
 
-    def on_validation_epoch_end(self) -> None:
-        self._finish_eval("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._finish_eval("test")
-
-    def _finish_eval(self, stage: str) -> None:
+    def finish_eval(self, stage: str) -> None:
         # Corpus metrics need every sentence: gather (index, hypothesis) from all ranks, drop the
         # repeats that padding the last batches to equal counts introduced, restore corpus order.
         by_index = {i: h for part in self.gather_objects(self._eval["hyps"]) for i, h in part}

@@ -72,23 +72,11 @@ class TaggingTask(BaseTask):
         return loss
 
     # -- validation and test ---------------------------------------------------------------------------
-    def on_validation_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def on_test_epoch_start(self) -> None:
-        self._reset_eval()
-
-    def _reset_eval(self) -> None:
+    def start_eval(self, stage: str) -> None:
         self._eval = {"pred": [], "nll": torch.zeros((), device=self.device),
                       "tokens": torch.zeros((), device=self.device)}
 
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._eval_step(batch)
-
-    def _eval_step(self, batch: dict) -> None:
+    def eval_step(self, stage: str, batch: dict) -> None:
         scores = self.model.emissions(batch)
         self._eval["nll"] += self.model.nll(scores, batch).detach()
         self._eval["tokens"] += batch["mask"].sum()
@@ -97,13 +85,7 @@ class TaggingTask(BaseTask):
         rows = tags.cpu().tolist()
         self._eval["pred"].extend((i, row[:n]) for i, row, n in zip(batch["index"].tolist(), rows, lengths))
 
-    def on_validation_epoch_end(self) -> None:
-        self._finish_eval("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._finish_eval("test")
-
-    def _finish_eval(self, stage: str) -> None:
+    def finish_eval(self, stage: str) -> None:
         # Corpus metrics need every sentence: gather (index, tag ids) from all ranks; repeats from padding
         # the last batches to equal counts collapse in the dict; corpus order is restored by index.
         by_index = {i: p for part in self.gather_objects(self._eval["pred"]) for i, p in part}
