@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from seq2seq.models.search import SearchResult, constrain
-from seq2seq.tokenizers import BOS, EOS, PAD
+from seq2seq.models.search import SearchResult, decode_one_per_row
 
 
 def filter_logits(logp: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
@@ -33,26 +32,8 @@ def sample(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.T
            top_k: int = 0, top_p: float = 1.0, generator: torch.Generator | None = None, min_len: int = 0,
            no_repeat_ngram: int = 0) -> SearchResult:
     """Draw one output per source. ``scores`` are the model's log-probabilities of the drawn tokens."""
-    source, state = model.encode(src, src_lengths)
-    b = src.size(0)
-    tokens = torch.full((b,), BOS, dtype=torch.long, device=src.device)
-    finished = torch.zeros(b, dtype=torch.bool, device=src.device)
-    scores = torch.zeros(b, device=src.device)
-    out, attns = [], []
-    for t in range(int(max_len.max())):
-        logp, attn, state = model.step(tokens, state, source)
-        history = torch.stack(out, dim=1) if out else tokens.new_zeros(b, 0)
-        logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
+    def draw(logp: torch.Tensor) -> torch.Tensor:
         probs = torch.softmax(filter_logits(logp, temperature, top_k, top_p), dim=-1)
-        tokens = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-        tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
-        scores = scores + logp.gather(1, tokens.unsqueeze(1)).squeeze(1).masked_fill(finished, 0.0)
-        tokens = tokens.masked_fill(finished, PAD)
-        out.append(tokens)
-        if attn is not None:
-            attns.append(attn)
-        finished = finished | (tokens == EOS)
-        if bool(finished.all()):
-            break
-    attention = torch.stack(attns, dim=1) if attns else None
-    return SearchResult(torch.stack(out, dim=1).unsqueeze(1), scores.unsqueeze(1), attention)
+        return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+    return decode_one_per_row(model, src, src_lengths, max_len, draw, min_len, no_repeat_ngram)

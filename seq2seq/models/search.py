@@ -6,6 +6,7 @@ over sentences or hypotheses, only over output positions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -71,6 +72,16 @@ def constrain(logp: torch.Tensor, step: int, history: torch.Tensor, max_len: tor
 def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, min_len: int = 0,
                   no_repeat_ngram: int = 0) -> SearchResult:
     """max_len (B,) on src's device. Rows that reach their budget are closed with EOS."""
+    return decode_one_per_row(model, src, src_lengths, max_len, lambda logp: logp.argmax(dim=-1), min_len,
+                              no_repeat_ngram)
+
+
+def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor,
+                       pick: Callable[[torch.Tensor], torch.Tensor], min_len: int = 0,
+                       no_repeat_ngram: int = 0) -> SearchResult:
+    """One output per source, left to right: ``pick`` chooses each step's tokens (B,) from the constrained
+    log-probabilities (B, V) (argmax for greedy search, a draw for sampling). ``scores`` are the model's
+    log-probabilities of the chosen tokens; rows that reach their budget are closed with EOS."""
     source, state = model.encode(src, src_lengths)
     b = src.size(0)
     tokens = torch.full((b,), BOS, dtype=torch.long, device=src.device)
@@ -81,10 +92,9 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
         logp, attn, state = model.step(tokens, state, source)
         history = torch.stack(out, dim=1) if out else tokens.new_zeros(b, 0)
         logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
-        tokens = logp.argmax(dim=-1)
+        tokens = pick(logp)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
-        best_logp = logp.gather(1, tokens.unsqueeze(1)).squeeze(1)
-        scores = scores + best_logp.masked_fill(finished, 0.0)
+        scores = scores + logp.gather(1, tokens.unsqueeze(1)).squeeze(1).masked_fill(finished, 0.0)
         tokens = tokens.masked_fill(finished, PAD)
         out.append(tokens)
         if attn is not None:
@@ -92,9 +102,8 @@ def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: 
         finished = finished | (tokens == EOS)
         if bool(finished.all()):  # one host sync per step; decoding is not the training hot path
             break
-    seqs = torch.stack(out, dim=1).unsqueeze(1)
     attention = torch.stack(attns, dim=1) if attns else None
-    return SearchResult(seqs, scores.unsqueeze(1), attention)
+    return SearchResult(torch.stack(out, dim=1).unsqueeze(1), scores.unsqueeze(1), attention)
 
 
 @dataclass
@@ -126,11 +135,15 @@ def coverage_penalty(attn_total: torch.Tensor, mask: torch.Tensor, beta: float) 
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, beam_size: int = 5,
                 n_best: int = 1, penalty: str = "none", alpha: float = 0.6, min_len: int = 0,
-                no_repeat_ngram: int = 0, coverage_beta: float = 0.0) -> SearchResult:
+                no_repeat_ngram: int = 0, coverage_beta: float = 0.0, keep_greedy: bool = False) -> SearchResult:
     """Batched beam search. A hypothesis that emits EOS stays in its beam slot with a frozen score (it can
     only extend with PAD at no cost), so with ``beam_size=1`` this is exactly greedy search. At the end the
     beams are ranked by score / length_penalty(length) + coverage_penalty(attention, coverage_beta) and the
-    ``n_best`` first are returned, sorted, with that ranking score."""
+    ``n_best`` first are returned, sorted, with that ranking score.
+
+    ``keep_greedy``: the greedy hypothesis is never pruned (it takes the k-th slot when it falls out of the
+    top k), so the best result never ranks below greedy search's output. Plain beam search can lose it to
+    k prefixes that are better at that step and end worse (tests/test_search.py has a counterexample)."""
     if beam_size == 1 and n_best == 1:
         return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram)
     if n_best > beam_size:
@@ -147,6 +160,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     lengths = torch.zeros(b, k, dtype=torch.long, device=dev)
     history = torch.zeros(b, k, 0, dtype=torch.long, device=dev)
     track = _AttentionTrack()
+    greedy_row = torch.zeros(b, dtype=torch.long, device=dev)  # the beam slot holding the greedy hypothesis
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
         if attn is None and coverage_beta:
@@ -160,6 +174,8 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
         logp = torch.where(finished.unsqueeze(-1), _only(torch.zeros_like(logp), PAD), logp)
         cand = (scores.unsqueeze(-1) + logp).view(b, k * v)
         scores, flat = cand.topk(k, dim=-1)
+        if keep_greedy:
+            scores, flat, greedy_row = _keep_greedy(cand, scores, flat, logp, greedy_row)
         origin, tokens2d = flat // v, flat % v
         gather = (origin + torch.arange(b, device=dev).unsqueeze(1) * k).view(-1)
         state = state.select(gather)
@@ -183,6 +199,23 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
         best_rows = order[:, 0] + torch.arange(b, device=dev) * k
         attention = track.history.index_select(0, best_rows)
     return SearchResult(best, norm.gather(1, order), attention)
+
+
+def _keep_greedy(cand: torch.Tensor, scores: torch.Tensor, flat: torch.Tensor, logp: torch.Tensor,
+                 greedy_row: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Put the greedy continuation (the argmax of the greedy slot) into the selection if top-k dropped it,
+    in the last slot (it scores below the other k, so the order stays sorted); return its new slot."""
+    b, k, v = logp.shape
+    rows = torch.arange(b, device=logp.device)
+    greedy_flat = greedy_row * v + logp[rows, greedy_row].argmax(dim=-1)
+    present = flat == greedy_flat.unsqueeze(1)
+    missing = ~present.any(dim=1)
+    flat = flat.clone()
+    scores = scores.clone()
+    flat[:, -1] = torch.where(missing, greedy_flat, flat[:, -1])
+    scores[:, -1] = torch.where(missing, cand.gather(1, greedy_flat.unsqueeze(1)).squeeze(1), scores[:, -1])
+    slot = torch.where(missing, torch.full_like(greedy_row, k - 1), present.long().argmax(dim=1))
+    return scores, flat, slot
 
 
 def _only(logp: torch.Tensor, token: int) -> torch.Tensor:

@@ -117,7 +117,7 @@ class Seq2SeqTask(BaseTask):
                           generator, **rules)
         return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"],
                            d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules,
-                           coverage_beta=d.get("coverage_penalty", 0.0))
+                           coverage_beta=d.get("coverage_penalty", 0.0), keep_greedy=d.get("keep_greedy", False))
 
     def translate(self, texts: list[str], decoding: dict | None = None) -> list[list[tuple[str, float]]]:
         """n-best (text, score) lists for raw input texts, normalised as the training data was."""
