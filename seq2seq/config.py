@@ -168,6 +168,7 @@ class DecodingConfig:
     length: int = 200
     seed: Optional[int] = None
     coverage_penalty: float = 0.0
+    keep_greedy: bool = True
 
 
 @dataclass
