@@ -45,7 +45,7 @@ def prepared(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("prep") / "eng-fra-char"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-m", "seq2seq.prepare", f"data.prepared={out}"], cwd=out.parent,
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "eng-fra.tsv: 4000 pairs read" in done.stderr  # the reader's own report
     return out
@@ -78,6 +78,7 @@ def test_arrays_round_trip_to_the_readers_text(prepared, tmp_path):
             if name == "train":  # its vocabulary covers it: decoding gives the text back exactly
                 assert [tok.decode(ragged[i]) for i in range(len(split))] == texts
     assert got.splits["train"].src_text is None  # the big split keeps no Python strings
+    assert PairDataModule.eval_examples(data, "test", None) == read_raw_splits(data)["test"]  # evaluate's references
     assert len(pickle.dumps(got.splits["train"].src)) < 1000  # workers reopen the files, never copy them
 
 
@@ -95,7 +96,9 @@ def test_same_ids_as_the_in_memory_path(overrides, tmp_path):
     overrides = [*overrides, f"data.prepared={tmp_path / 'prep'}"]
     manifest = prepare_with([*overrides, "prepare.chunk_pairs=700"])  # several chunks per split
     cfg = train_cfg(tmp_path, overrides)
-    assert_same_splits(prepare_pairs(cfg["data"], cfg["tokenizer"], None), open_prepared(cfg["data"], cfg["tokenizer"]))
+    prepare_pairs(cfg["data"], cfg["tokenizer"], str(tmp_path / "cache"))  # the torch.save cache still works:
+    cached = prepare_pairs(cfg["data"], cfg["tokenizer"], str(tmp_path / "cache"))  # read back from it here
+    assert_same_splits(cached, open_prepared(cfg["data"], cfg["tokenizer"]))
     assert manifest["counts"]["train"]["pairs"] == len(open_prepared(cfg["data"], cfg["tokenizer"]).splits["train"])
 
 

@@ -32,7 +32,7 @@ class NpyAppender:
         self.dtype = np.dtype(dtype)
         self.length = 0
         self._tmp = self.path.with_name(self.path.name + ".partial")
-        self._fh = open(self._tmp, "wb")
+        self._fh = open(self._tmp, "wb")  # noqa: SIM115  (open until close/abort: appended to in chunks)
         self._header_size = len(_header(self.dtype, 0))
         self._fh.write(_header(self.dtype, 0))
 

@@ -114,7 +114,8 @@ class MappedRagged(Ragged):
             raise DataError(f"{offsets_path}: does not match {Path(ids_path).name} (truncated?); {fix}")
         self._args = (ids_path, offsets_path, fix)
         # Unbuffered files, closed with the object; pread takes no file position, so forked workers may share them.
-        self._ids_file, self._offsets_file = open(ids_path, "rb", buffering=0), open(offsets_path, "rb", buffering=0)
+        self._ids_file = open(ids_path, "rb", buffering=0)  # noqa: SIM115
+        self._offsets_file = open(offsets_path, "rb", buffering=0)  # noqa: SIM115
         self._ids_at, self._offsets_at = ids.offset, offsets.offset  # where the data starts (after the header)
 
     def __getitem__(self, i: int) -> np.ndarray:

@@ -22,7 +22,12 @@ import numpy as np
 from seq2seq.data.parallel import ReadReport, iter_parallel_tsv
 from seq2seq.data.prepare import check_training_left, fit_tokenizers, length_mask, log_dropped, log_unknown
 from seq2seq.data.prepared_dir import (
-    MANIFEST, SPLITS, SplitWriter, input_digests, manifest_settings, write_manifest,
+    MANIFEST,
+    SPLITS,
+    SplitWriter,
+    input_digests,
+    manifest_settings,
+    write_manifest,
 )
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import TRAIN, split_labels
