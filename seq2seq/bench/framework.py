@@ -27,9 +27,10 @@ class StepClock(Callback):
 
 
 def bench_trainer(cfg: dict, steps: int, callbacks: list, root_dir: str) -> L.Trainer:
-    """``seq2seq.train``'s Trainer arguments, without validation, checkpoints, logger or progress bar."""
+    """``seq2seq.train``'s Trainer arguments (progress bar and ``log_every_n_steps`` included), without
+    validation, checkpoints or logger."""
     args = dict(cfg["trainer"], max_steps=steps, max_epochs=-1, limit_train_batches=None, limit_val_batches=0,
-                num_sanity_val_steps=0, enable_progress_bar=False)
+                num_sanity_val_steps=0)
     return L.Trainer(**args, logger=False, enable_checkpointing=False, enable_model_summary=False,
                      callbacks=callbacks, use_distributed_sampler=False, default_root_dir=root_dir)
 
