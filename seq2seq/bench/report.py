@@ -46,12 +46,18 @@ def summary(result: dict) -> str:
     b, m, d = result["bench"], result["machine"], result["data"]
     lines = [markdown_table(result["rows"], b["beam_size"]), "",
              (f"machine: {m['device_name']}, {m['torch_threads']} torch threads, {m['cpus_usable']} usable CPUs, "
-              f"torch {m['torch']}; load average at start {_fmt(m['load_average_1m'], 2)}"),
+              f"torch {m['torch']}"),
              (f"data: {d['pairs']} pairs ({d['selection']}), prepared in {d['prepare_seconds']:.1f}s cold; "
               f"mean target {d['mean_tgt_tokens']:.1f} tokens"),
              (f"training: median over windows of {b['window']} steps after {b['warmup_steps']} warm-up steps, "
               f"{b['steps']} timed; decoding: {result['decode_sentences']} test sentences, "
               + (f"every output forced to {b['force_len']} tokens" if b["force_len"] else "stopping at EOS"))]
+    for row in result["rows"]:  # a wide spread means something else ran on the machine meanwhile
+        w = row["train"]["window_tok_s"]
+        if w:
+            lines.append(f"{row['system']} training windows: {min(w):,.0f} to {max(w):,.0f} tgt tok/s")
+    lines.append(f"load average (1 min) at start {_fmt(m['load_average_1m'], 2)}, at end "
+                 f"{_fmt(result.get('load_average_end'), 2)}")
     for name, value in result["ratios"].items():
         lines.append(f"seq2seq / reference, {name}: {value:.3f}")
     if result.get("loss_check"):

@@ -4,6 +4,7 @@ batch sequence from the same initial weights, decode the same test batches, and 
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import tempfile
 
@@ -97,7 +98,8 @@ def run_bench(cfg: DictConfig | dict, command: list[str] | None = None) -> dict:
         rows.append(ref)
     result = {"command": command or [sys.executable, *sys.argv], "machine": machine_info(device), "bench": bench,
               "config": train_cfg, "data": data_info, "decode_sentences": sum(b["src"].size(0) for b in batches),
-              "decoding": decoding, "rows": rows, "ratios": ratios(rows), "loss_check": loss_check(rows)}
+              "decoding": decoding, "rows": rows, "ratios": ratios(rows), "loss_check": loss_check(rows),
+              "load_average_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
     print(summary(result), flush=True)
     write_json(result, bench["out"])
     return result
