@@ -92,3 +92,11 @@ def test_bench_settings_are_checked(tmp_path):
     train_cfg, _ = split_config(compose_cfg("bench", bench_overrides(tmp_path, "optim.name=sgd")))
     with pytest.raises(ConfigError, match="optim.name=adam"):
         check_reference_config(train_cfg)
+
+
+def test_framework_alone_when_the_reference_cannot_follow(tmp_path, capsys):
+    """bench.reference=false times any seq2seq model, e.g. one the hand-written loop does not implement."""
+    result = run_bench(compose_cfg("bench", bench_overrides(tmp_path, "bench.reference=false", "model.attention=bahdanau",
+                                                             "bench.out=null")))
+    assert [r["system"] for r in result["rows"]] == ["seq2seq"] and result["ratios"] == {}
+    assert "| seq2seq |" in capsys.readouterr().out and not (tmp_path / "bench.json").exists()
