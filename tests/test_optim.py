@@ -29,3 +29,14 @@ def test_fused_and_per_tensor_optimizers_make_the_same_updates(name, train_overr
         results.append(params)
     for fused_p, plain_p in zip(*results):
         assert torch.allclose(fused_p, plain_p, atol=1e-6)
+
+
+def test_logged_gradient_norm_is_the_norm_clipping_sees():
+    from seq2seq.tasks.base import total_grad_norm
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Linear(3, 2))
+    model(torch.randn(5, 4)).square().sum().backward()
+    norm = total_grad_norm(model.parameters())
+    assert torch.allclose(norm, torch.nn.utils.clip_grad_norm_(model.parameters(), 1e9))
+    assert total_grad_norm(torch.nn.Linear(2, 2).parameters()) is None  # no gradients yet

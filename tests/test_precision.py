@@ -53,7 +53,7 @@ def test_bf16_mixed_training_runs_and_logs_a_finite_loss(train_overrides):
 
 @pytest.mark.parametrize(("precision", "accelerator", "message"), [
     ("fp16", "auto", "is not one of"),
-    ("16-mixed", "cpu", "needs a GPU"),
+    ("16-mixed", "cpu", "is for GPUs"),
 ])
 def test_precision_is_validated_before_training(train_overrides, precision, accelerator, message):
     from seq2seq.config import validate_train_config

@@ -1,4 +1,4 @@
-"""Embedding → (bi)directional recurrent encoder over packed sequences."""
+"""Embedding → (bi)directional recurrent encoder over packed sequences (on the CPU: padded_rnn.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from seq2seq.models.padded_rnn import forward_padded, fused_padded_supported
 from seq2seq.models.rnn import CellOptions, State, as_state, make_rnn
 from seq2seq.tokenizers import PAD
 
@@ -36,9 +37,12 @@ class RNNEncoder(nn.Module):
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> EncoderOutput:
         """src (B, S) ids; lengths (B,) int64 on the CPU, all ≥ 1."""
         emb = self.dropout(self.embedding(src))
-        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, raw_state = self.rnn(packed)
-        memory, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))
+        if fused_padded_supported(self.rnn, emb):  # the CPU: packed LSTMs/GRUs are slow there (padded_rnn.py)
+            memory, raw_state = forward_padded(self.rnn, emb, lengths.cpu())
+        else:
+            packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, raw_state = self.rnn(packed)
+            memory, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))
         state = tuple(self._merge_state(s) for s in as_state(raw_state))
         if self.directions == 2 and self.merge == "sum":
             half = memory.size(-1) // 2

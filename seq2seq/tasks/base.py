@@ -7,13 +7,21 @@ import lightning as L
 import torch
 import torch.distributed as dist
 from lightning.pytorch.loggers import TensorBoardLogger
-from lightning.pytorch.utilities import grad_norm
 
 from seq2seq import __version__
 from seq2seq.errors import NonFiniteLossError
 from seq2seq.optim import build_optimizer, build_scheduler
 from seq2seq.rng import capture_rng, restore_rng
 from seq2seq.tokenizers import Tokenizer, tokenizer_from_state
+
+
+def total_grad_norm(parameters) -> torch.Tensor | None:
+    """The 2-norm of all gradients together, computed on the device: no host sync (Lightning's
+    ``grad_norm`` reads every per-parameter norm back to the host)."""
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return None
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]))
 
 
 class BaseTask(L.LightningModule):
@@ -94,7 +102,10 @@ class BaseTask(L.LightningModule):
 
     # -- optimisation ----------------------------------------------------------------------------------
     def configure_optimizers(self):
-        optimizer = build_optimizer(self.parameters(), self.hparams.optim)
+        optim = dict(self.hparams.optim)
+        if self.trainer is not None and "mixed" in str(self.trainer.precision):
+            optim["fused"] = False  # Lightning cannot clip the gradients of fused optimizers under AMP
+        optimizer = build_optimizer(self.parameters(), optim)
         task = self.run_config.get("task", {})
         total = self.trainer.estimated_stepping_batches if self.trainer is not None else 1
         sched = build_scheduler(optimizer, self.hparams.scheduler, task.get("monitor", "val/loss"),
@@ -104,9 +115,9 @@ class BaseTask(L.LightningModule):
     def on_before_optimizer_step(self, optimizer) -> None:
         # Runs before Lightning clips, so this is the norm before clipping. Only at logging steps.
         if self.trainer.global_step % max(1, self.trainer.log_every_n_steps) == 0:
-            norms = grad_norm(self, norm_type=2)
-            if norms:
-                self.log("train/grad_norm", norms["grad_2.0_norm_total"])
+            norm = total_grad_norm(self.parameters())
+            if norm is not None:
+                self.log("train/grad_norm", norm)
         self.write_histograms(self.trainer.global_step)
 
     def write_histograms(self, step: int) -> None:
