@@ -49,6 +49,10 @@ class Attention(nn.Module):
 
     def keys(self, memory: torch.Tensor) -> torch.Tensor:
         """Per-sentence precomputation, done once per source and reused at every decoding step."""
+        if self.kind == "general":
+            # (W h_t)·h_s = h_t·(Wᵀ h_s): project the memory once per sentence instead of the query at every
+            # decoding step (B·S products once, not B per step; the same scores up to rounding).
+            return memory @ self.query_proj.weight
         return self.memory_proj(memory) if self.kind in ADDITIVE else memory
 
     def scores(self, query: torch.Tensor, keys: torch.Tensor, coverage: torch.Tensor | None = None) -> torch.Tensor:
@@ -58,8 +62,7 @@ class Attention(nn.Module):
             if coverage is not None:
                 hidden = hidden + self.coverage_proj(coverage.unsqueeze(-1)).unsqueeze(1)
             return self.v(torch.tanh(hidden)).squeeze(-1)
-        q = query if self.kind == "dot" else self.query_proj(query)
-        scores = torch.bmm(q, keys.transpose(1, 2))
+        scores = torch.bmm(query, keys.transpose(1, 2))  # dot: keys = memory; general: memory·W
         if coverage is not None:
             scores = scores + self.coverage_weight * coverage.unsqueeze(1)
         return scores

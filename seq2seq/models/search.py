@@ -90,7 +90,8 @@ def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_
     out, attns = [], []
     for t in range(int(max_len.max())):
         logp, attn, state = model.step(tokens, state, source)
-        history = torch.stack(out, dim=1) if out else tokens.new_zeros(b, 0)
+        # The history is only read for n-gram blocking (stacking it every step is quadratic in length).
+        history = torch.stack(out, dim=1) if out and no_repeat_ngram else tokens.new_zeros(b, 0)
         logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
         tokens = pick(logp)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
