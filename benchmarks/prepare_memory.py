@@ -24,7 +24,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seq2seq.bench.measure import proc_status_mb
+
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLED_FIELDS = ("VmRSS", "RssAnon", "RssFile")
 DEFAULT_PATH = ROOT.parent / "shared" / "data" / "translation" / "eng-fra" / "fra.txt"
 TINY_MODEL = ["model.embedding_dim=32", "model.hidden_size=64", "model.encoder_layers=1", "model.decoder_layers=1"]
 
@@ -46,18 +49,6 @@ class Measured:
     sampled_max_mb: dict[str, float] = field(default_factory=dict)  # VmRSS / RssAnon / RssFile
 
 
-def _status_mb(pid: int) -> dict[str, float]:
-    out = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "RssAnon", "RssFile"):
-                out[key] = int(value.split()[0]) / 1024
-    except OSError:  # the process has just exited
-        pass
-    return out
-
-
 def run_measured(cmd: list[str], log_path: Path) -> Measured:
     """Runs ``cmd`` (OMP_NUM_THREADS=1), sampling its RSS every 0.2 s; its own peak comes from wait4."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -69,7 +60,7 @@ def run_measured(cmd: list[str], log_path: Path) -> Measured:
 
         def sample() -> None:
             while not done.wait(0.2):
-                for key, mb in _status_mb(proc.pid).items():
+                for key, mb in proc_status_mb(SAMPLED_FIELDS, proc.pid).items():
                     peaks[key] = max(peaks.get(key, 0.0), mb)
 
         sampler = threading.Thread(target=sample, daemon=True)

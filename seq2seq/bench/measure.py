@@ -72,14 +72,18 @@ class WindowClock:
         }
 
 
-def _proc_status_mb(field: str) -> float | None:
+def proc_status_mb(fields: tuple[str, ...], pid: int | str = "self") -> dict[str, float]:
+    """Memory fields of ``/proc/<pid>/status`` (VmRSS, VmHWM, RssAnon, ...) in MiB; {} where unreadable
+    (not Linux, or the process has just exited)."""
+    out = {}
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024  # kB
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in fields:
+                out[key] = int(value.split()[0]) / 1024  # kB
     except OSError:
         pass
-    return None
+    return out
 
 
 class PeakMemory:
@@ -104,13 +108,13 @@ class PeakMemory:
             self.kind = "peak RSS of the phase"
         except OSError:
             self.kind = "peak RSS since process start"
-        self.base_mb = _proc_status_mb("VmRSS")
+        self.base_mb = proc_status_mb(("VmRSS",)).get("VmRSS")
 
     def result(self) -> dict:
         if self.device.type == "cuda":
             peak = torch.cuda.max_memory_allocated(self.device) / 2**20
         else:
-            peak = _proc_status_mb("VmHWM")
+            peak = proc_status_mb(("VmHWM",)).get("VmHWM")
             if peak is None:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"peak_mb": peak, "base_mb": self.base_mb, "kind": self.kind}
