@@ -55,7 +55,21 @@ class TaskConfig:
 
 
 @dataclass
-class ParallelDataConfig:
+class BucketedLoaderConfig:
+    """The loader keys of every data kind batched by the length-bucketing sampler (a kind may change the
+    defaults by declaring a key again)."""
+
+    batch_size: int = 64
+    batch_by: BatchBy = BatchBy.sentences
+    eval_batch_size: int = 128
+    bucket: bool = True
+    num_workers: int = 0
+    pin_memory: bool = True
+    cache: bool = True
+
+
+@dataclass
+class ParallelDataConfig(BucketedLoaderConfig):
     kind: str = "parallel"
     path: str = "???"
     valid_path: Optional[str] = None
@@ -72,13 +86,6 @@ class ParallelDataConfig:
     split_seed: int = 1
     limit: Optional[int] = None
     on_error: OnError = OnError.error
-    batch_size: int = 64
-    batch_by: BatchBy = BatchBy.sentences
-    eval_batch_size: int = 128
-    bucket: bool = True
-    num_workers: int = 0
-    pin_memory: bool = True
-    cache: bool = True
     prepared: Optional[str] = None  # a directory written by `python -m seq2seq.prepare` (memory-mapped)
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import BatchBy, Normalization, OnError, _choices, register_schema
+from seq2seq.config import BucketedLoaderConfig, Normalization, OnError, _choices, register_schema
 
 DialogFormat = _choices("DialogFormat", "chatterbot dailydialog tsv")
 
 
 @dataclass
-class DialogDataConfig:
+class DialogDataConfig(BucketedLoaderConfig):
     kind: str = "dialog"
     # chatterbot: a .yml file or a directory of them (null: the installed chatterbot-corpus English files);
     # dailydialog: one dialog per line, utterances ended by __eou__; tsv: context<TAB>response lines.
@@ -32,13 +32,6 @@ class DialogDataConfig:
     limit: Optional[int] = None  # use only the first N training pairs
     valid_limit: Optional[int] = None  # use only the first N validation pairs (validation runs every epoch)
     on_error: OnError = OnError.error  # malformed files/lines and empty turns: stop, or skip and count
-    batch_size: int = 64
-    batch_by: BatchBy = BatchBy.sentences
-    eval_batch_size: int = 128
-    bucket: bool = True
-    num_workers: int = 0
-    pin_memory: bool = True
-    cache: bool = True
 
 
 register_schema("data", "dialog", DialogDataConfig)

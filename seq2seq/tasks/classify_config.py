@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from seq2seq.config import BatchBy, Cell, Nonlinearity, Normalization, OnError, _choices, register_schema
+from seq2seq.config import (
+    BucketedLoaderConfig,
+    Cell,
+    Nonlinearity,
+    Normalization,
+    OnError,
+    _choices,
+    register_schema,
+)
 from seq2seq.errors import ConfigError
 
 TableFormat = _choices("TableFormat", "tsv csv")
@@ -14,7 +22,7 @@ Pooling = _choices("Pooling", "last mean max attention")
 
 
 @dataclass
-class LabeledDataConfig:
+class LabeledDataConfig(BucketedLoaderConfig):
     kind: str = "labeled"
     path: str = "???"
     valid_path: Optional[str] = None
@@ -36,12 +44,6 @@ class LabeledDataConfig:
     on_error: OnError = OnError.error
     unknown_label: OnError = OnError.error
     batch_size: int = 32
-    batch_by: BatchBy = BatchBy.sentences
-    eval_batch_size: int = 128
-    bucket: bool = True
-    num_workers: int = 0
-    pin_memory: bool = True
-    cache: bool = True
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import BatchBy, Cell, OnError, _choices, register_schema
+from seq2seq.config import BucketedLoaderConfig, Cell, OnError, _choices, register_schema
 
 Scheme = _choices("Scheme", "iob1 iob2 bioes")
 CharEncoderKind = _choices("CharEncoderKind", "cnn lstm none")
@@ -14,7 +14,7 @@ OutputLayer = _choices("OutputLayer", "crf softmax")
 
 
 @dataclass
-class ConllDataConfig:
+class ConllDataConfig(BucketedLoaderConfig):
     kind: str = "conll"
     path: str = "???"  # the training file, or the only file (then split by split_seed)
     valid_path: Optional[str] = None
@@ -38,12 +38,7 @@ class ConllDataConfig:
     limit: Optional[int] = None
     on_error: OnError = OnError.error
     batch_size: int = 32
-    batch_by: BatchBy = BatchBy.sentences
     eval_batch_size: int = 256
-    bucket: bool = True
-    num_workers: int = 0
-    pin_memory: bool = True
-    cache: bool = True
 
 
 @dataclass
