@@ -67,3 +67,22 @@ def test_no_repeat_ngram_blocks_repeats(beam, n):
     unblocked = beam_search(model, src, lengths, budget, beam_size=beam)
     ids = [hypothesis(unblocked.tokens[i, 0])[:-1] for i in range(src.size(0))]
     assert any(len(x) != len(set(x)) for x in ids)  # the rule was needed
+
+
+@pytest.mark.parametrize("keep_greedy", [True, False])
+def test_decoding_keep_greedy_reaches_beam_search(train_overrides, monkeypatch, keep_greedy):
+    """``decoding.keep_greedy`` from the config is what the task's search hands to beam search."""
+    from conftest import compose_cfg
+
+    import seq2seq.tasks.seq2seq as task_module
+    from seq2seq.config import validate_train_config
+    from seq2seq.tasks.seq2seq import Seq2SeqTask
+
+    cfg = validate_train_config(compose_cfg("train", [*train_overrides, f"decoding.keep_greedy={keep_greedy}"]))
+    task = Seq2SeqTask(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
+                       12, 12)
+    seen = {}
+    monkeypatch.setattr(task_module, "beam_search", lambda *args, **kwargs: seen.update(kwargs))
+    batch = make_batch(0, n=2, vocab=12)
+    task.search(batch["src"], batch["src_lengths_cpu"])
+    assert seen["keep_greedy"] is keep_greedy
