@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from seq2seq.models.history import StepHistory, along, backtrack
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 LENGTH_PENALTIES = ("none", "avg", "gnmt")
@@ -83,15 +84,14 @@ def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_
     log-probabilities (B, V) (argmax for greedy search, a draw for sampling). ``scores`` are the model's
     log-probabilities of the chosen tokens; rows that reach their budget are closed with EOS."""
     source, state = model.encode(src, src_lengths)
-    b = src.size(0)
+    b, steps = src.size(0), int(max_len.max())
     tokens = torch.full((b,), BOS, dtype=torch.long, device=src.device)
     finished = torch.zeros(b, dtype=torch.bool, device=src.device)
     scores = torch.zeros(b, device=src.device)
-    out, attns = [], []
-    for t in range(int(max_len.max())):
+    out, attns = StepHistory(tokens, steps), None
+    for t in range(steps):
         logp, attn, state = model.step(tokens, state, source)
-        # The history is only read for n-gram blocking (stacking it every step is quadratic in length).
-        history = torch.stack(out, dim=1) if out and no_repeat_ngram else tokens.new_zeros(b, 0)
+        history = out.view().t() if no_repeat_ngram else tokens.new_zeros(b, 0)  # (B, t), no copy
         logp = constrain(logp, t, history, max_len, min_len, no_repeat_ngram)
         tokens = pick(logp)
         tokens = torch.where(t + 1 >= max_len, torch.full_like(tokens, EOS), tokens)
@@ -99,29 +99,63 @@ def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_
         tokens = tokens.masked_fill(finished, PAD)
         out.append(tokens)
         if attn is not None:
+            if attns is None:
+                attns = StepHistory(attn, steps)
             attns.append(attn)
         finished = finished | (tokens == EOS)
         if bool(finished.all()):  # one host sync per step; decoding is not the training hot path
             break
-    attention = torch.stack(attns, dim=1) if attns else None
-    return SearchResult(torch.stack(out, dim=1).unsqueeze(1), scores.unsqueeze(1), attention)
+    attention = attns.rows_first() if attns is not None else None
+    return SearchResult(out.rows_first().unsqueeze(1), scores.unsqueeze(1), attention)
 
 
-@dataclass
-class _AttentionTrack:
-    """Attention per beam row, reordered with the beams: every step's weights (the best hypothesis'
-    are returned) and their sum over the steps before the row finished (for the coverage penalty)."""
+class _BeamHistory:
+    """What beam search remembers per step, in O(one step) per step: the chosen tokens and their parent
+    rows (backpointers, resolved once by ``hypotheses``), the attention weights of the rows before
+    reordering, and the attention summed over each row's live steps (for the coverage penalty; (R, S),
+    reordered with the beams). With n-gram blocking, each row's tokens are also kept in row order
+    (``ngram_view``): the rule scans all of them every step anyway."""
 
-    history: torch.Tensor | None = None  # (R, t, S)
-    total: torch.Tensor | None = None  # (R, S)
+    def __init__(self, rows: int, steps: int, device: torch.device, ngram: bool):
+        like = torch.zeros(rows, dtype=torch.long, device=device)
+        self.steps = steps
+        self.tokens, self.parents = StepHistory(like, steps), StepHistory(like, steps)
+        self.ngram = StepHistory(like, steps) if ngram else None
+        self.attention: StepHistory | None = None
+        self.total: torch.Tensor | None = None
 
-    def add(self, attn: torch.Tensor, live: torch.Tensor, gather: torch.Tensor) -> None:
-        """attn (R, S) of the rows before reordering, live (R,) rows not finished before this step,
-        gather (R,) the parent row of each new row."""
-        history = attn.unsqueeze(1) if self.history is None else torch.cat([self.history, attn.unsqueeze(1)], 1)
+    def add(self, tokens: torch.Tensor, gather: torch.Tensor, attn: torch.Tensor | None,
+            live: torch.Tensor) -> None:
+        """tokens (R,) chosen for the new rows, gather (R,) the parent row of each new row, attn (R, S) of
+        the rows before reordering or None, live (R,) rows not finished before this step."""
+        self.tokens.append(tokens)
+        self.parents.append(gather)
+        if self.ngram is not None:
+            self.ngram.reorder(gather)
+            self.ngram.append(tokens)
+        if attn is None:
+            return
+        if self.attention is None:
+            self.attention = StepHistory(attn, self.steps)
+        self.attention.append(attn)
         counted = attn * live.unsqueeze(1).to(attn.dtype)
         total = counted if self.total is None else self.total + counted
-        self.history, self.total = history.index_select(0, gather), total.index_select(0, gather)
+        self.total = total.index_select(0, gather)
+
+    def ngram_view(self, rows: int) -> torch.Tensor:
+        """(R, t) each row's tokens so far (empty without n-gram blocking)."""
+        return self.ngram.view().t() if self.ngram is not None else self.parents.buffer.new_zeros(rows, 0)
+
+    def hypotheses(self, last: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """last (B, N) rows after the final step, best first → their tokens (B, N, T) and the attention of
+        the first of each (B, T, S), or None."""
+        b, n = last.shape
+        rows = backtrack(self.parents.view(), last.reshape(-1))  # (T, B·N)
+        tokens = along(self.tokens.view(), rows).view(b, n, rows.size(0))
+        if self.attention is None:
+            return tokens, None
+        best = rows.view(-1, b, n)[:, :, 0]  # (T, B)
+        return tokens, along(self.attention.view(), self.parents.view().gather(1, best))
 
 
 def coverage_penalty(attn_total: torch.Tensor, mask: torch.Tensor, beta: float) -> torch.Tensor:
@@ -159,14 +193,13 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     tokens = torch.full((b * k,), BOS, dtype=torch.long, device=dev)
     finished = torch.zeros(b, k, dtype=torch.bool, device=dev)
     lengths = torch.zeros(b, k, dtype=torch.long, device=dev)
-    history = torch.zeros(b, k, 0, dtype=torch.long, device=dev)
-    track = _AttentionTrack()
+    history = _BeamHistory(b * k, int(max_len.max()), dev, no_repeat_ngram > 0)
     greedy_row = torch.zeros(b, dtype=torch.long, device=dev)  # the beam slot holding the greedy hypothesis
-    for t in range(int(max_len.max())):
+    for t in range(history.steps):
         logp, attn, state = model.step(tokens, state, source)
         if attn is None and coverage_beta:
             raise ValueError("decoding.coverage_penalty needs a model with attention (model.attention is none)")
-        logp = constrain(logp, t, history.view(b * k, -1), limit.view(-1), min_len, no_repeat_ngram)
+        logp = constrain(logp, t, history.ngram_view(b * k), limit.view(-1), min_len, no_repeat_ngram)
         v = logp.size(-1)
         logp = logp.view(b, k, v)
         # Budget reached: only EOS allowed. Finished: only PAD, at no cost.
@@ -180,10 +213,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
         origin, tokens2d = flat // v, flat % v
         gather = (origin + torch.arange(b, device=dev).unsqueeze(1) * k).view(-1)
         state = state.select(gather)
-        history = torch.cat([history.gather(1, origin.unsqueeze(-1).expand(-1, -1, history.size(2))),
-                             tokens2d.unsqueeze(-1)], dim=2)
-        if attn is not None:
-            track.add(attn, ~finished.view(-1), gather)
+        history.add(tokens2d.view(-1), gather, attn, ~finished.view(-1))
         was_finished = finished.gather(1, origin)
         lengths = lengths.gather(1, origin) + (~was_finished).long()
         finished = was_finished | (tokens2d == EOS)
@@ -192,13 +222,9 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
             break
     norm = scores / length_penalty(lengths, penalty, alpha)
     if coverage_beta:
-        norm = norm + coverage_penalty(track.total, source.mask, coverage_beta).view(b, k)
+        norm = norm + coverage_penalty(history.total, source.mask, coverage_beta).view(b, k)
     order = norm.argsort(dim=1, descending=True)[:, :n_best]
-    best = history.gather(1, order.unsqueeze(-1).expand(-1, -1, history.size(2)))
-    attention = None
-    if track.history is not None:
-        best_rows = order[:, 0] + torch.arange(b, device=dev) * k
-        attention = track.history.index_select(0, best_rows)
+    best, attention = history.hypotheses(order + torch.arange(b, device=dev).unsqueeze(1) * k)
     return SearchResult(best, norm.gather(1, order), attention)
 
 
