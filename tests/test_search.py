@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 import torch
 from test_models import COVERAGE_CONFIGS, activate_coverage
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
 from seq2seq.data.collate import collate_pairs
+from seq2seq.models.history import StepHistory
+from seq2seq.models.sampling import sample
 from seq2seq.models.search import beam_search, block_specials, greedy_search, length_penalty, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.tokenizers import BOS, EOS, PAD
@@ -340,3 +344,67 @@ def test_plain_beam_search_can_prune_the_greedy_path():
     """Why keep_greedy exists: plain beam search can drop the greedy prefix for k prefixes that are better
     at that step but end worse (e.g. config_model(25), beam 5, sentence 5: beam -25.70, greedy -25.62)."""
     assert _beam_minus_greedy(keep_greedy=False)
+
+
+# ------------------------------------------------------------------------ cost per step (issue #13)
+
+
+_ALLOCATIONS = {torch.ops.aten.empty, torch.ops.aten.new_empty, torch.ops.aten.empty_strided,
+                torch.ops.aten.empty_like}
+
+
+class _ElementsWritten(TorchDispatchMode):
+    """Counts the tensor elements that every aten op writes (its outputs, or the target of an in-place
+    copy; views and uninitialised allocations write nothing): a timing-free measure of the work and
+    copying a decode loop does."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if not func.is_view and func.overloadpacket not in _ALLOCATIONS:
+            self.count += sum(x.numel() for x in tree_leaves(out) if isinstance(x, torch.Tensor))
+        return out
+
+
+def elements_per_step(decode, model, source_len: int = 40) -> tuple[float, float]:
+    """Elements written per output step over steps 40→80 and 80→160 (every output runs to its budget)."""
+    torch.manual_seed(0)
+    src = torch.randint(4, VOCAB, (2, source_len))
+    lengths = torch.tensor([source_len, source_len - 7])
+    written = {}
+    for steps in (40, 80, 160):
+        with _ElementsWritten() as counter:
+            res = decode(model, src, lengths, torch.full((2,), steps))
+        assert res.tokens.size(-1) == steps
+        written[steps] = counter.count
+    return (written[80] - written[40]) / 40, (written[160] - written[80]) / 80
+
+
+DECODERS = {
+    "greedy": lambda m, s, n, b: greedy_search(m, s, n, b),
+    "sample": lambda m, s, n, b: sample(m, s, n, b, generator=torch.Generator().manual_seed(0)),
+    "beam": lambda m, s, n, b: beam_search(m, s, n, b, beam_size=4, n_best=2, penalty="gnmt", min_len=3),
+    "beam_coverage_keep_greedy": lambda m, s, n, b: beam_search(m, s, n, b, beam_size=3, coverage_beta=0.2,
+                                                                keep_greedy=True),
+}
+
+
+@pytest.mark.parametrize("name", DECODERS)
+def test_work_per_step_does_not_grow_with_the_output(eos_suppressed_model, name):
+    """Nothing per step may be proportional to the steps so far: re-copying the attention history every
+    step (as beam search once did) doubles the per-step work from the 40-80 window to the 80-160 one."""
+    early, late = elements_per_step(DECODERS[name], eos_suppressed_model)
+    assert late <= 1.2 * early, f"{name}: {early:.0f} elements/step at steps 40-80, {late:.0f} at 80-160"
+
+
+def test_step_history_appends_without_recopying():
+    steps = [torch.full((3, 2), float(i)) for i in range(1000)]
+    history = StepHistory(steps[0], limit=1000)
+    for x in steps:
+        history.append(x)
+    assert torch.equal(history.view(), torch.stack(steps))
+    assert history.reallocations <= 7  # 16 → 32 → … → 1000: the buffer doubles, it never grows per step
+    assert history.buffer.size(0) == 1000  # and never past the limit
