@@ -13,7 +13,8 @@ from omegaconf import DictConfig
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
-from seq2seq.errors import ConfigError, DataError
+from seq2seq.data.textio import input_lines
+from seq2seq.errors import ConfigError
 
 PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
                    "show_scores": bool, "format": str, "device": str}
@@ -21,12 +22,8 @@ OUTPUT_FORMATS = ("text", "json")
 
 
 def read_lines(path: str | None) -> list[str]:
-    if path is None:
-        return [line.rstrip("\r\n") for line in sys.stdin]
-    file = Path(to_absolute_path(path))
-    if not file.is_file():
-        raise DataError(f"{file}: no such input file; pass input=<file with one input per line> or pipe stdin")
-    return file.read_text(encoding="utf-8").splitlines()
+    file = Path(to_absolute_path(path)) if path is not None else None
+    return input_lines(file, "pass input=<file with one input per line> or pipe stdin")
 
 
 def predict(cfg: DictConfig | dict) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seq2seq.data.tag_schemes import convert, first_violation
+from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 
 DOCSTART = "-DOCSTART-"
@@ -119,21 +120,17 @@ def read_conll(path: str | Path, fmt: ConllFormat = ConllFormat()) -> tuple[list
     ``on_error="skip"``, skips that sentence and counts it in the report.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; set data.path (or data.dir) to a CoNLL column file")
     reader = _Reader(path, fmt)
-    with path.open(encoding="utf-8", newline="\n") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                reader.finish_sentence()
-            elif line.split(fmt.separator)[0] == DOCSTART:
-                reader.finish_sentence()
-                reader.docstart = line
-                reader.report.documents += 1
-            else:
-                reader.add_row(lineno, line)
-        reader.finish_sentence()
+    for lineno, line in text_lines(path, "set data.path (or data.dir) to a CoNLL column file"):
+        if not line.strip():
+            reader.finish_sentence()
+        elif line.split(fmt.separator)[0] == DOCSTART:
+            reader.finish_sentence()
+            reader.docstart = line
+            reader.report.documents += 1
+        else:
+            reader.add_row(lineno, line)
+    reader.finish_sentence()
     reader.report.sentences = len(reader.sentences)
     reader.report.tokens = sum(len(s.tokens) for s in reader.sentences)
     return reader.sentences, reader.report

@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from seq2seq.data.split import split_indices
 from seq2seq.data.text import normalize_text
+from seq2seq.data.textio import decode_text, text_lines
 from seq2seq.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -122,14 +123,15 @@ def _chatterbot_turns(item, path: Path, report: DialogReport, on_error: str) -> 
 
 def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
     """Dialogs of one chatterbot-corpus YAML file; YAML syntax errors name the line."""
+    text = decode_text(path.read_bytes(), path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         report.problem(f"{where}: malformed YAML ({err.problem or err.context})", on_error)
         return []
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+    except yaml.YAMLError as err:
         report.problem(f"{path}: unreadable YAML ({str(err).splitlines()[0]})", on_error)
         return []
     dialogs = []
@@ -142,47 +144,44 @@ def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dia
 def read_dailydialog(path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
     """One dialog per line, each utterance followed by ``__eou__`` (a missing final marker is tolerated)."""
     dialogs = []
-    with path.open(encoding="utf-8", newline="\n") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                report.blank += 1
+    for lineno, line in text_lines(path, "set data.path to a DailyDialog text file"):
+        if not line.strip():
+            report.blank += 1
+            continue
+        parts = line.split("__eou__")
+        if len(parts) < 2:
+            report.problem(f"{path}:{lineno}: no __eou__ marker; expected utterances each followed by __eou__",
+                           on_error)
+            continue
+        if not parts[-1].strip():
+            parts = parts[:-1]
+        current = []
+        for number, utterance in enumerate(parts, start=1):
+            if utterance.strip():
+                current.append(utterance)
                 continue
-            parts = line.rstrip("\r\n").split("__eou__")
-            if len(parts) < 2:
-                report.problem(f"{path}:{lineno}: no __eou__ marker; expected utterances each followed by __eou__",
-                               on_error)
-                continue
-            if not parts[-1].strip():
-                parts = parts[:-1]
-            current = []
-            for number, utterance in enumerate(parts, start=1):
-                if utterance.strip():
-                    current.append(utterance)
-                    continue
-                report.problem(f"{path}:{lineno}: empty turn (utterance {number})", on_error, empty=True)
-                dialogs.append(current)
-                current = []
+            report.problem(f"{path}:{lineno}: empty turn (utterance {number})", on_error, empty=True)
             dialogs.append(current)
+            current = []
+        dialogs.append(current)
     return [d for d in dialogs if d]
 
 
 # -- TSV of context<TAB>response --------------------------------------------------------------------------
 def read_dialog_tsv(path: Path, report: DialogReport, on_error: str) -> list[tuple[str, str]]:
     pairs = []
-    with path.open(encoding="utf-8", newline="\n") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                report.blank += 1
-                continue
-            cols = line.split("\t")
-            if len(cols) < 2:
-                report.problem(f"{path}:{lineno}: expected context<TAB>response, found {len(cols)} column", on_error)
-            elif not cols[0].strip() or not cols[1].strip():
-                side = "context" if not cols[0].strip() else "response"
-                report.problem(f"{path}:{lineno}: empty turn ({side})", on_error, empty=True)
-            else:
-                pairs.append((cols[0], cols[1]))
+    for lineno, line in text_lines(path, "set data.path to a TSV file of context<TAB>response lines"):
+        if not line.strip():
+            report.blank += 1
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2:
+            report.problem(f"{path}:{lineno}: expected context<TAB>response, found {len(cols)} column", on_error)
+        elif not cols[0].strip() or not cols[1].strip():
+            side = "context" if not cols[0].strip() else "response"
+            report.problem(f"{path}:{lineno}: empty turn ({side})", on_error, empty=True)
+        else:
+            pairs.append((cols[0], cols[1]))
     report.dialogs, report.turns = len(pairs), 2 * len(pairs)
     return pairs
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seq2seq.data.text import normalize_text
+from seq2seq.data.textio import checked_lines, require_file, utf8_errors
 from seq2seq.errors import ConfigError, DataError
 
 FORMATS = {"tsv": ("\t", csv.QUOTE_NONE), "csv": (",", csv.QUOTE_MINIMAL)}
@@ -103,12 +104,10 @@ def read_labeled(data: dict, path: str | Path) -> tuple[LabeledRows, LabeledRepo
     raises ``DataError`` naming file and line, unless ``data.on_error=skip`` (then it is counted). Blank
     lines are skipped and counted.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; set data.path (or valid_path/test_path) to a CSV/TSV file")
+    path = require_file(path, "set data.path (or valid_path/test_path) to a CSV/TSV file")
     rows, report = LabeledRows(str(path)), LabeledReport(str(path))
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, **_dialect(data["format"], data.get("delimiter")))
+    with path.open(encoding="utf-8", newline="") as fh, utf8_errors(path):
+        reader = csv.reader(checked_lines(fh, path), **_dialect(data["format"], data.get("delimiter")))
         try:
             _read_rows(reader, data, path, rows, report)
         except csv.Error as err:

@@ -20,6 +20,7 @@ import torch
 
 from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.text import normalize_text
+from seq2seq.data.textio import decode_text, require_file
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_state
 
@@ -55,17 +56,15 @@ def normalize_lm_text(text: str, form: str = "nfc", lowercase: bool = False, whi
 def read_text_file(path: str | Path, on_error: str = "error") -> str:
     """The UTF-8 text of ``path``. An undecodable line raises ``DataError`` naming file and line, unless
     ``on_error="skip"``: then such lines are dropped and counted in the log."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; set data.path to a plain UTF-8 text file")
+    path = require_file(path, "set data.path to a plain UTF-8 text file")
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        return decode_text(raw, path)
+    except DataError as err:
+        if b"\x00" in raw:  # a binary or UTF-16 file: no line of it is worth keeping
+            raise
         if on_error != "skip":
-            raise DataError(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[err.start]:02x}); re-encode the "
-                            "file as UTF-8 or set data.on_error=skip to drop such lines") from None
+            raise DataError(f"{err}, or set data.on_error=skip to drop such lines") from None
     kept, bad = [], []
     for lineno, chunk in enumerate(raw.split(b"\n"), start=1):
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seq2seq.data.text import normalize_text
+from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -48,30 +49,25 @@ def iter_parallel_tsv(
     A line with too few columns raises ``DataError`` naming file and line, unless ``on_error="skip"``,
     in which case it is counted in ``report``. Blank lines are skipped and counted.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; set data.path to a tab-separated file of src<TAB>tgt lines")
     need = max(src_col, tgt_col) + 1
     report = report if report is not None else ReadReport(str(path))
-    with path.open(encoding="utf-8", newline="\n") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                report.blank += 1
-                continue
-            cols = line.split("\t")
-            if len(cols) < need:
-                problem = f"{path}:{lineno}: expected at least {need} tab-separated columns, found {len(cols)}"
-                if on_error != "skip":
-                    raise DataError(f"{problem}; fix the line or set data.on_error=skip to skip such lines")
-                report.malformed += 1
-                if len(report.first_malformed) < 3:
-                    report.first_malformed.append(f"line {lineno}")
-                continue
-            src = normalize_text(cols[src_col], normalize, lowercase)
-            tgt = normalize_text(cols[tgt_col], normalize, lowercase)
-            report.read += 1
-            yield (tgt, src) if reverse else (src, tgt)
+    for lineno, line in text_lines(path, "set data.path to a tab-separated file of src<TAB>tgt lines"):
+        if not line.strip():
+            report.blank += 1
+            continue
+        cols = line.split("\t")
+        if len(cols) < need:
+            problem = f"{path}:{lineno}: expected at least {need} tab-separated columns, found {len(cols)}"
+            if on_error != "skip":
+                raise DataError(f"{problem}; fix the line or set data.on_error=skip to skip such lines")
+            report.malformed += 1
+            if len(report.first_malformed) < 3:
+                report.first_malformed.append(f"line {lineno}")
+            continue
+        src = normalize_text(cols[src_col], normalize, lowercase)
+        tgt = normalize_text(cols[tgt_col], normalize, lowercase)
+        report.read += 1
+        yield (tgt, src) if reverse else (src, tgt)
 
 
 def read_parallel_tsv(

@@ -15,10 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from seq2seq.data.textio import checked_lines, require_file, utf8_errors
 from seq2seq.errors import DataError
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # compared lower-cased, after stripping spaces
 ON_MISSING = ("error", "ffill")
+# Cells must fit the model's float32 (and keep the scaler's float64 variance finite).
+LARGEST = float(np.finfo(np.float32).max)
 
 
 @dataclass
@@ -43,11 +46,9 @@ class SeriesTable:
 def read_series_file(path: str | Path, columns: list[str] | None, time_column: str | None,
                      on_missing: str = "error") -> SeriesTable:
     """``columns=None`` reads every column but ``time_column``."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file; set data.path=<a CSV file with a header row>")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return read_series_lines(fh, str(path), columns, time_column, on_missing)
+    path = require_file(path, "set data.path=<a CSV file with a header row>")
+    with open(path, encoding="utf-8", newline="") as fh, utf8_errors(path):
+        return read_series_lines(checked_lines(fh, path), str(path), columns, time_column, on_missing)
 
 
 def read_series_lines(lines: Iterable[str], source: str, columns: list[str] | None, time_column: str | None,
@@ -113,8 +114,10 @@ def _parse_row(cells: list[str], col_idx: list[int], columns: list[str], last: n
             if text.lower() not in MISSING:
                 raise DataError(f"{source}:{line}:{i + 1}: non-numeric value {text!r} in column {columns[j]!r}; "
                                 "every feature and target cell must be a number") from None
-        if math.isinf(value):
-            raise DataError(f"{source}:{line}:{i + 1}: infinite value {text!r} in column {columns[j]!r}")
+        if math.isinf(value) or abs(value) > LARGEST:
+            what = "infinite value" if math.isinf(value) else "value too large for the model's float32"
+            raise DataError(f"{source}:{line}:{i + 1}: {what} {text!r} in column {columns[j]!r} (cells must be "
+                            f"finite, |x| <= {LARGEST:.3g}); fix the cell or rescale the column")
         if math.isnan(value):
             if on_missing == "error":
                 raise DataError(f"{source}:{line}:{i + 1}: missing value in column {columns[j]!r}; fill it in, "
