@@ -1,11 +1,11 @@
-"""LightningDataModule for labelled text (classification), its dataset and its collate function."""
+"""LightningDataModule for labelled text (classification) and its dataset (the collate function is in
+``seq2seq.data.collate``, which inference imports without Lightning)."""
 
 from __future__ import annotations
 
-import numpy as np
-import torch
 from torch.utils.data import DataLoader, Dataset
 
+from seq2seq.data.collate import collate_labeled
 from seq2seq.data.labeled import LabeledRows
 from seq2seq.data.labeled_prepare import (
     LabeledSplit,
@@ -17,20 +17,6 @@ from seq2seq.data.labeled_prepare import (
 )
 from seq2seq.data.resume import BatchedDataModule
 from seq2seq.errors import ConfigError
-from seq2seq.tokenizers import PAD
-
-
-def collate_labeled(items: list[tuple[int, np.ndarray, int]]) -> dict[str, torch.Tensor]:
-    """(index, token ids, label id) items → ``index`` (B,), ``tokens`` (B, S) padded with PAD,
-    ``lengths_cpu`` (B,) int64 kept on the host for packing, ``labels`` (B,). Every sequence is non-empty."""
-    index, seqs, labels = zip(*items)
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    assert lengths.min() >= 1, "empty sequences must not reach the model"
-    tokens = np.full((len(seqs), int(lengths.max())), PAD, dtype=np.int64)
-    for row, s in enumerate(seqs):
-        tokens[row, : len(s)] = s
-    return {"index": torch.tensor(index, dtype=torch.long), "tokens": torch.from_numpy(tokens),
-            "lengths_cpu": torch.from_numpy(lengths), "labels": torch.tensor(labels, dtype=torch.long)}
 
 
 class LabeledDataset(Dataset):
