@@ -18,7 +18,7 @@ from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.dialogs import dialog_input_files, read_dialog_pairs, read_dialog_splits
 from seq2seq.data.parallel import read_parallel_tsv
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.split import split_indices
+from seq2seq.data.split import Grouping, indices_of, key_hashes, log_overlap, log_split, split_labels
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers import Tokenizer, build_tokenizer, side_configs, tokenizer_from_state
 
@@ -72,17 +72,42 @@ def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
     return src, tgt
 
 
+def pair_grouping(src_keys: np.ndarray, pair_keys: np.ndarray) -> Grouping:
+    """Translation pairs are grouped by their normalised source sentence: the same source with several
+    translations (common in Tatoeba) never straddles two splits; identical pairs are copies."""
+    return Grouping.from_hashes(src_keys, pair_keys)
+
+
+def seeded_pair_labels(data: dict, src_keys: np.ndarray, pair_keys: np.ndarray) -> np.ndarray:
+    """The split label of each pair of ``data.path`` (the in-memory and the streaming path both use this)."""
+    grouping = pair_grouping(src_keys, pair_keys)
+    labels = split_labels(len(src_keys), data["valid_size"], data["test_size"], data["split_seed"], grouping)
+    log_split(str(data["path"]), labels, grouping, "pairs", "groups of one source sentence")
+    return labels
+
+
+def warn_source_overlap(data: dict, train_keys: np.ndarray, name: str, keys: np.ndarray) -> None:
+    """Count the pairs of an explicit split file whose source sentence is also a training source."""
+    log_overlap(name, str(data[f"{name}_path"]), int(np.isin(keys, train_keys).sum()), len(keys), "pairs",
+                "a source sentence")
+
+
 def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
-    """Texts of train/valid/test: from explicit split files when given, else a seeded split of ``path``."""
+    """Texts of train/valid/test: from explicit split files when given (their overlap with training is
+    counted in the log), else a leak-free seeded split of ``path`` (``seeded_pair_labels``)."""
     if data.get("kind") == "dialog":
         return read_dialog_splits(data)
     src, tgt = read_pairs(data, data["path"])
     if data.get("valid_path") and data.get("test_path"):
-        return {"train": (src, tgt), "valid": read_pairs(data, data["valid_path"]),
-                "test": read_pairs(data, data["test_path"])}
+        splits = {"train": (src, tgt), "valid": read_pairs(data, data["valid_path"]),
+                  "test": read_pairs(data, data["test_path"])}
+        train_keys = key_hashes(src)
+        for name in ("valid", "test"):
+            warn_source_overlap(data, train_keys, name, key_hashes(splits[name][0]))
+        return splits
     if data.get("limit"):
         src, tgt = src[: data["limit"]], tgt[: data["limit"]]
-    parts = split_indices(len(src), data["valid_size"], data["test_size"], data["split_seed"])
+    parts = indices_of(seeded_pair_labels(data, key_hashes(src), key_hashes(src, tgt)))
     return {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
 
 

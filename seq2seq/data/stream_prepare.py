@@ -3,7 +3,8 @@
 The same steps and the same results as the in-memory ``prepare_pairs`` (same split, same vocabulary, same
 ids, same length filter), but the file is streamed several times instead of held as Python strings:
 
-1. count the pairs (and check every line), so the seeded split can be drawn: one int8 label per pair;
+1. count the pairs (and check every line), hashing each source and pair (8 bytes each), so the leak-free
+   seeded split can be drawn: one int8 label per pair;
 2. fit the tokenizers on the training pairs, streamed (char/word count symbols as they go); SentencePiece
    is trained on a seeded sample of at most ``sentencepiece_sample_pairs`` training pairs;
 3. encode the pairs in chunks and append the ids to the ``.npy`` files of their split.
@@ -14,13 +15,22 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from seq2seq.data.parallel import ReadReport, iter_parallel_tsv
-from seq2seq.data.prepare import check_training_left, fit_tokenizers, length_mask, log_dropped, log_unknown
+from seq2seq.data.prepare import (
+    check_training_left,
+    fit_tokenizers,
+    length_mask,
+    log_dropped,
+    log_unknown,
+    seeded_pair_labels,
+    warn_source_overlap,
+)
 from seq2seq.data.prepared_dir import (
     MANIFEST,
     SPLITS,
@@ -30,7 +40,7 @@ from seq2seq.data.prepared_dir import (
     write_manifest,
 )
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.split import TRAIN, split_labels
+from seq2seq.data.split import DUPLICATE, TRAIN, key_hash
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers import Tokenizer, side_configs
 
@@ -45,16 +55,29 @@ class LabelledPairs:
         self.explicit = bool(data.get("valid_path") and data.get("test_path"))
         self.files = [data["path"]] + ([data["valid_path"], data["test_path"]] if self.explicit else [])
         self.reports = [ReadReport(str(f)) for f in self.files]
-        counts = [sum(1 for _ in self._read(f, r)) for f, r in zip(self.files, self.reports)]
+        limit = None if self.explicit else data.get("limit")
+        scans = [self._scan(f, r, limit if i == 0 else None) for i, (f, r) in enumerate(zip(self.files, self.reports))]
         for report in self.reports:
             log.info(report.summary())
         self.labels: np.ndarray | None = None  # per pair of data.path, when the split is drawn from it
         if self.explicit:
-            self.counts = counts
+            self.counts = [count for count, _, _ in scans]
+            for name, (_, keys, _) in zip(SPLITS[1:], scans[1:]):
+                warn_source_overlap(data, scans[0][1], name, keys)
         else:
-            total = min(counts[0], data["limit"]) if data.get("limit") else counts[0]
-            self.labels = split_labels(total, data["valid_size"], data["test_size"], data["split_seed"])
+            _, src_keys, pair_keys = scans[0]
+            self.labels = seeded_pair_labels(data, src_keys, pair_keys)
             self.counts = [int(np.count_nonzero(self.labels == k)) for k in range(len(SPLITS))]
+
+    def _scan(self, path: str, report: ReadReport, limit: int | None) -> tuple[int, np.ndarray, np.ndarray]:
+        """Read every line (checking it); the key hashes of the first ``limit`` pairs (source, whole pair)."""
+        src_keys, pair_keys, count = array("q"), array("q"), 0
+        for src, tgt in self._read(path, report):
+            if not limit or count < limit:
+                src_keys.append(key_hash(src))
+                pair_keys.append(key_hash(src, tgt))
+            count += 1
+        return count, np.frombuffer(src_keys, dtype=np.int64), np.frombuffer(pair_keys, dtype=np.int64)
 
     def _read(self, path: str, report: ReadReport | None = None) -> Iterator[tuple[str, str]]:
         d = self.data
@@ -69,7 +92,8 @@ class LabelledPairs:
             return
         # zip stops at the last label: data.limit reads no further.
         for label, (src, tgt) in zip(self._labels(), self._read(self.files[0])):
-            yield label, src, tgt
+            if label != DUPLICATE:  # a repeated copy of a valid/test pair: in no split
+                yield label, src, tgt
 
     def _labels(self, chunk: int = 1 << 16) -> Iterator[int]:
         for start in range(0, len(self.labels), chunk):  # a slice at a time: no Python int per pair at once
