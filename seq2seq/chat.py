@@ -22,6 +22,7 @@ from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
 from seq2seq.errors import ConfigError
+from seq2seq.resources import config_dir
 
 CHAT_SCALARS = {"ckpt_path": str, "device": str, "context_turns": (int, type(None)),
                 "separator": (str, type(None)), "show_context": bool}
@@ -131,7 +132,7 @@ def chat(cfg: DictConfig | dict) -> None:
     chat_loop(session, interactive, cfg["show_context"])
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="chat")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="chat")
 @one_line_errors
 def main(cfg: DictConfig) -> None:
     chat(cfg)

@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from seq2seq.errors import ConfigError
+from seq2seq.resources import project_root  # noqa: F401  (registers ${seq2seq_root:}: paths.root_dir)
 
 
 def _choices(name: str, values: str) -> type[Enum]:
@@ -435,12 +436,3 @@ def _check_not_multirun_ddp(c: dict) -> None:
         if strategy.startswith("ddp") and strategy != "ddp_spawn" and not on_slurm:
             raise ConfigError(f"trainer.strategy={strategy} cannot run under -m (each rank would start its own sweep); "
                               "use trainer.strategy=ddp_spawn or single-device sweep jobs")
-
-
-def project_root() -> str:
-    """The checkout holding ``conf/`` and ``data/`` (the package is installed editable from it)."""
-    return str(Path(__file__).resolve().parent.parent)
-
-
-if not OmegaConf.has_resolver("seq2seq_root"):
-    OmegaConf.register_new_resolver("seq2seq_root", project_root)

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.resources import config_dir
 
 log = logging.getLogger("seq2seq.evaluate")
 
@@ -59,7 +60,7 @@ def format_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")
 @one_line_errors
 def main(cfg: DictConfig) -> None:
     evaluate(cfg)

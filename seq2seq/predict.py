@@ -15,6 +15,7 @@ from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig, validate_sections
 from seq2seq.data.textio import input_lines
 from seq2seq.errors import ConfigError
+from seq2seq.resources import config_dir
 
 PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
                    "show_scores": bool, "format": str, "device": str}
@@ -43,7 +44,7 @@ def predict(cfg: DictConfig | dict) -> list[str]:
     return outputs
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="predict")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="predict")
 @one_line_errors
 def main(cfg: DictConfig) -> None:
     predict(cfg)

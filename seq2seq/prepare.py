@@ -13,6 +13,7 @@ from seq2seq.cli import one_line_errors
 from seq2seq.config import ParallelDataConfig, TokenizerConfig, absolute_paths, validate_sections
 from seq2seq.data.stream_prepare import prepare_to_dir
 from seq2seq.errors import ConfigError
+from seq2seq.resources import config_dir
 
 log = logging.getLogger("seq2seq.prepare")
 
@@ -49,7 +50,7 @@ def prepare(cfg: DictConfig | dict) -> dict:
     return prepare_to_dir(c["data"], c["tokenizer"], **c["prepare"])
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="prepare")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="prepare")
 @one_line_errors
 def main(cfg: DictConfig) -> None:
     prepare(cfg)

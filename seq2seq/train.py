@@ -21,6 +21,7 @@ from seq2seq.checkpoint import AtomicCheckpointIO, read_checkpoint, resolve_resu
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_train_config
 from seq2seq.errors import ConfigError
+from seq2seq.resources import config_dir
 from seq2seq.tasks import task_kind
 from seq2seq.tokenizers import save_tokenizer_files
 
@@ -147,7 +148,7 @@ def _finish_run(cfg: dict, trainer: L.Trainer, run_dir: Path, metrics: dict) -> 
              metrics["best_model_path"], summary or "no test", metrics["wall_time_s"], run_dir)
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 @one_line_errors
 def main(cfg: DictConfig) -> float | None:
     return train(cfg)["objective"]

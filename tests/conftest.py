@@ -11,13 +11,15 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
+from seq2seq.resources import config_dir
+
 # Small recurrent models run fastest on one thread, and two threads spinning at every op's barrier make
 # them many times slower when the cores are shared. Subprocesses (CLI tests) inherit the variable.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 ROOT = Path(__file__).resolve().parent.parent
-CONF = ROOT / "conf"
+CONF = Path(config_dir())  # the entry points' primary config directory (the checkout's conf/ here)
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
