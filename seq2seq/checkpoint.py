@@ -12,8 +12,11 @@ from seq2seq.errors import CheckpointError
 
 
 def read_checkpoint(path: str | Path) -> dict:
-    """``torch.load(weights_only=True)``: our checkpoints hold only tensors and plain values."""
+    """``torch.load(weights_only=True)``: our checkpoints hold only tensors and plain values. The file must
+    be a seq2seq checkpoint of a format and version this code reads."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: a directory; pass ckpt_path=<run>/checkpoints/best.ckpt")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file; pass ckpt_path=<run>/checkpoints/best.ckpt")
     try:
@@ -21,24 +24,99 @@ def read_checkpoint(path: str | Path) -> dict:
     except Exception as err:  # noqa: BLE001 - any failure inside torch means the same thing to the user
         reason = str(err).strip().splitlines()[0].split(". ")[0][:120] if str(err).strip() else type(err).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated, corrupted or not a torch file: "
-                              f"{reason}); use another checkpoint, e.g. last.ckpt") from None
-    if not isinstance(ckpt, dict) or "seq2seq" not in ckpt or "state_dict" not in ckpt:
+                              f"{reason}); {OTHER}") from None
+    extra = ckpt.get("seq2seq") if isinstance(ckpt, dict) else None
+    if not isinstance(extra, dict) or not isinstance(ckpt.get("state_dict"), dict):
         raise CheckpointError(f"{path}: a torch file, but not a seq2seq checkpoint (no 'seq2seq' entry); "
                               "pass a checkpoint written by python -m seq2seq.train")
+    _check_format(path, extra)
+    for key, kind in (("kind", str), ("config", dict), ("tokenizers", dict)):
+        if not isinstance(extra.get(key), kind):
+            raise CheckpointError(f"{path}: damaged seq2seq checkpoint (seq2seq.{key} is missing or not a "
+                                  f"{kind.__name__}); {OTHER}")
+    if not isinstance(ckpt.get("hyper_parameters"), dict):
+        raise CheckpointError(f"{path}: damaged seq2seq checkpoint (no hyper_parameters); {OTHER}")
     return ckpt
 
 
-def load_task(path: str | Path, device: str | torch.device = "cpu"):
-    """The task module in eval mode, with its tokenizers and the run config it was trained with."""
-    from seq2seq.tasks import task_kind
+def _version(text) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in str(text).split("+")[0].split(".")[:3])
+    except ValueError:
+        return None
 
+
+def _check_format(path: Path, extra: dict) -> None:
+    """The file's layout version and the seq2seq version that wrote it must be ones this code reads."""
+    from seq2seq import __version__
+
+    written = extra.get("version")
+    fmt = extra.get("format", 1)
+    if fmt != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {fmt!r} (written by seq2seq {written}); this seq2seq "
+                              f"{__version__} reads format {CHECKPOINT_FORMAT}; use the seq2seq version that "
+                              "wrote it, or retrain")
+    theirs = _version(written)
+    if theirs is None:
+        raise CheckpointError(f"{path}: damaged seq2seq checkpoint (seq2seq.version={written!r}); {OTHER}")
+    if theirs > _version(__version__):
+        raise CheckpointError(f"{path}: written by seq2seq {written}, newer than this one ({__version__}); "
+                              "upgrade seq2seq (pip install -U seq2seq) to read it")
+
+
+def load_task(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str, ...] | None = None,
+              command: str = "this command"):
+    """The task module in eval mode, with its tokenizers and the run config it was trained with.
+    ``kinds``: the task kinds ``command`` accepts (None: any)."""
+    from seq2seq.tasks import TASK_KINDS
+
+    path = Path(path)
     ckpt = read_checkpoint(path)
     extra = ckpt["seq2seq"]
-    cls = task_kind(extra["kind"]).module
-    task = cls(**ckpt["hyper_parameters"])
-    task.on_load_checkpoint(ckpt)
+    kind = extra["kind"]
+    task_cfg = extra["config"].get("task")
+    name = task_cfg.get("name", kind) if isinstance(task_cfg, dict) else kind
+    if kind not in TASK_KINDS:
+        raise CheckpointError(f"{path}: a checkpoint of task kind {kind!r}, which this seq2seq does not know "
+                              f"(known: {', '.join(sorted(TASK_KINDS))}); {OTHER}")
+    if kinds is not None and kind not in kinds:
+        raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
+                              f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
+    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
+    if missing:
+        raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
+                              f"seq2seq.tokenizers); {OTHER}")
+    cls = TASK_KINDS[kind].module
+    try:
+        task = cls(**ckpt["hyper_parameters"])
+        task.on_load_checkpoint(ckpt)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RuntimeError) as err:
+        raise CheckpointError(f"{path}: damaged {name} checkpoint: its hyper-parameters or tokenizers do not "
+                              f"build a {cls.__name__} ({type(err).__name__}: {str(err).splitlines()[0][:120]}); "
+                              f"{OTHER}") from None
+    check_state_dict(path, task.state_dict(), ckpt["state_dict"])
     task.load_state_dict(ckpt["state_dict"])
     return task.to(device).eval()
+
+
+def check_state_dict(path: Path, expected: dict, saved: dict) -> None:
+    """Every parameter the model built from the checkpoint's hyper-parameters needs is in ``saved`` with
+    its shape and finite values, and nothing else is: one line naming the first that is not."""
+    missing = [k for k in expected if k not in saved]
+    unexpected = [k for k in saved if k not in expected]
+    if missing or unexpected:
+        what = f"no parameter {missing[0]}" if missing else f"an unknown parameter {unexpected[0]}"
+        raise CheckpointError(f"{path}: the weights do not fit the model its hyper-parameters describe ({what}; "
+                              f"{len(missing)} missing, {len(unexpected)} unknown); {OTHER}")
+    for key, want in expected.items():
+        got = saved[key]
+        if not isinstance(got, torch.Tensor):
+            raise CheckpointError(f"{path}: parameter {key} is a {type(got).__name__}, not a tensor; {OTHER}")
+        if got.shape != want.shape:
+            raise CheckpointError(f"{path}: parameter {key} has shape {tuple(got.shape)}, the model its "
+                                  f"hyper-parameters describe needs {tuple(want.shape)}; {OTHER}")
+        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
+            raise CheckpointError(f"{path}: parameter {key} holds NaN/inf values; {OTHER}")
 
 
 def pick_device(name: str) -> torch.device:
