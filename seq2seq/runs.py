@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 
 COLUMNS = ["run", "task", "overrides", "monitor", "best", "test", "steps", "wall_s", "status"]
+METRIC_COLUMNS = ("best", "test")  # sorted best first by each run's task.mode
+LOWER_IS_BETTER = ("loss", "ppl", "bpc", "mae", "rmse", "smape")
 
 
 def find_runs(roots: list[Path]) -> list[Path]:
@@ -28,13 +30,34 @@ def find_runs(roots: list[Path]) -> list[Path]:
     return sorted(found)
 
 
+def read_file(path: Path, parse, default):
+    """``parse(text)`` of ``path`` (``default`` when it does not exist); a damaged file (a truncated
+    ``metrics.json``, say) is reported in one warning line and counts as missing, so one bad run does not
+    hide the others."""
+    if not path.is_file():
+        return default
+    try:
+        value = parse(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"warning: {path}: unreadable ({reason}); listed without it", file=sys.stderr)
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def monitor_mode(task: dict) -> str:
+    """``min`` or ``max``: the run's ``task.mode``, or, in configs without it, what its monitor implies."""
+    if task.get("mode") in ("min", "max"):
+        return task["mode"]
+    name = str(task.get("monitor", "")).split("/")[-1]
+    return "min" if name.startswith(LOWER_IS_BETTER) else "max"
+
+
 def describe(run: Path) -> dict:
-    config = yaml.safe_load((run / "config.yaml").read_text()) or {}
-    task = config.get("task", {})
-    overrides_file = run / ".hydra" / "overrides.yaml"
-    overrides = yaml.safe_load(overrides_file.read_text()) if overrides_file.is_file() else []
-    metrics_file = run / "metrics.json"
-    metrics = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    config = read_file(run / "config.yaml", yaml.safe_load, {})
+    task = config.get("task") if isinstance(config.get("task"), dict) else {}
+    overrides = read_file(run / ".hydra" / "overrides.yaml", yaml.safe_load, [])
+    metrics = read_file(run / "metrics.json", json.loads, {})
     tests = {k.split("/", 1)[1]: v for k, v in metrics.items() if k.startswith("test/")}
     preferred = task.get("monitor", "").split("/")[-1]
     test_value = tests.get(preferred)
@@ -49,17 +72,26 @@ def describe(run: Path) -> dict:
         "steps": metrics.get("global_step", ""),
         "wall_s": metrics.get("wall_time_s", ""),
         "status": status,
+        "mode": monitor_mode(task),
     }
 
 
 def sort_rows(rows: list[dict], column: str, descending: bool) -> list[dict]:
+    """Rows by ``column``, largest first when ``descending``; for the metric columns (best, test)
+    ``descending`` means best first, which for a ``min`` monitor (loss, bpc, MAE) is the smallest value.
+    Rows without a number in ``column`` come last."""
     if column not in COLUMNS:
         raise SystemExit(f"error: --sort {column!r} is not a column; choose one of {', '.join(COLUMNS)}")
-    numeric = [r for r in rows if isinstance(r[column], (int, float))]
-    other = [r for r in rows if not isinstance(r[column], (int, float))]
-    if numeric:
-        return sorted(numeric, key=lambda r: r[column], reverse=descending) + other
-    return sorted(rows, key=lambda r: str(r[column]), reverse=descending)
+    is_number = lambda r: isinstance(r[column], (int, float)) and not isinstance(r[column], bool)
+    numeric, other = [r for r in rows if is_number(r)], [r for r in rows if not is_number(r)]
+    if not numeric:
+        return sorted(rows, key=lambda r: str(r[column]), reverse=descending)
+
+    def key(r: dict) -> float:
+        value = float(r[column])
+        return -value if column in METRIC_COLUMNS and r["mode"] == "min" else value
+
+    return sorted(numeric, key=key, reverse=descending) + other
 
 
 def format_table(rows: list[dict]) -> str:
@@ -77,13 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seq2seq.runs", description=__doc__.split("\n")[0])
     parser.add_argument("dirs", nargs="*", default=["outputs", "multirun"], help="where to look (default: outputs multirun)")
     parser.add_argument("--sort", default="best", help=f"column to sort by ({', '.join(COLUMNS)})")
-    parser.add_argument("--ascending", action="store_true", help="smallest first (default: largest first)")
+    parser.add_argument("--ascending", action="store_true",
+                        help="reverse the order (default: largest first; for best/test: best first, by task.mode)")
     parser.add_argument("--csv", action="store_true", help="write CSV instead of a table")
     args = parser.parse_args(argv)
     rows = [describe(r) for r in find_runs([Path(d) for d in args.dirs if Path(d).is_dir()])]
     rows = sort_rows(rows, args.sort, not args.ascending)
     if args.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     elif rows:
