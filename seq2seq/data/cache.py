@@ -17,7 +17,7 @@ import torch
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: leak-free grouped splits (seq2seq.data.split)
 
 
 def file_digest(path: str | Path) -> str:

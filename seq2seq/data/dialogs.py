@@ -14,10 +14,20 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from seq2seq.data.split import split_indices
+from seq2seq.data.split import (
+    Grouping,
+    first_copies,
+    indices_of,
+    key_hashes,
+    linked_groups,
+    log_overlap,
+    log_split,
+    split_labels,
+)
 from seq2seq.data.text import normalize_text
 from seq2seq.data.textio import decode_text, text_lines
 from seq2seq.errors import ConfigError, DataError
@@ -197,34 +207,66 @@ def dialog_pairs(dialogs: list[Dialog], context_turns: int, separator: str) -> l
 
 def read_dialog_pairs(data: dict, path: str | None) -> tuple[list[str], list[str]]:
     """Normalised (contexts, responses) from ``path`` read as ``data.format``; counts go to the log."""
+    src, tgt, _ = read_dialog_units(data, path)
+    return src, tgt
+
+
+def read_dialog_units(data: dict, path: str | None) -> tuple[list[str], list[str], list[int]]:
+    """``read_dialog_pairs`` and the dialog number of each pair (a TSV line is a dialog of its own)."""
     fmt, on_error = data["format"], data["on_error"]
     clean = lambda t: normalize_text(t, data["normalize"], data["lowercase"])
     pairs: list[tuple[str, str]] = []
+    dialog_ids: list[int] = []
     for file in dialog_files(fmt, path):
         report = DialogReport(str(file))
+        first = dialog_ids[-1] + 1 if dialog_ids else 0  # dialog numbers continue over the files
         if fmt == "tsv":
             found = [(clean(c), clean(r)) for c, r in read_dialog_tsv(file, report, on_error)]
+            dialog_ids.extend(range(first, first + len(found)))
         else:
             reader = read_chatterbot if fmt == "chatterbot" else read_dailydialog
             dialogs = [[clean(t) for t in d] for d in reader(file, report, on_error)]
             report.dialogs, report.turns = len(dialogs), sum(map(len, dialogs))
             found = dialog_pairs(dialogs, data["context_turns"], data["separator"])
+            dialog_ids.extend(first + i for i, d in enumerate(dialogs) for _ in range(1, len(d)))
         log.info(report.summary(len(found)))
         pairs.extend(found)
-    return [c for c, _ in pairs], [r for _, r in pairs]
+    return [c for c, _ in pairs], [r for _, r in pairs], dialog_ids
+
+
+def dialog_grouping(src: list[str], tgt: list[str], dialog_ids: list[int]) -> Grouping:
+    """Dialog splits are cut by dialog, and dialogs that share an identical (context, response) pair form one
+    group, so no pair of a valid/test dialog occurs in training. (Grouping by context alone would not do:
+    contexts such as "hello ." recur in thousands of dialogs and would merge most of a corpus into one group.)"""
+    pair_keys = key_hashes(src, tgt)
+    return Grouping(linked_groups(np.asarray(dialog_ids, dtype=np.int64), pair_keys), first_copies(pair_keys))
+
+
+def warn_pair_overlap(data: dict, splits: dict[str, tuple[list[str], list[str]]]) -> None:
+    """Count the pairs of explicit valid/test files that also occur in training."""
+    train = set(zip(*splits["train"]))
+    for name in ("valid", "test"):
+        pairs = list(zip(*splits[name]))
+        log_overlap(name, str(data[f"{name}_path"]), sum(p in train for p in pairs), len(pairs), "pairs",
+                    "a (context, response) pair")
 
 
 def read_dialog_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
-    """train/valid/test pairs: from explicit split files when given, else a seeded split of the pairs of
-    ``path`` (pairs of one dialog may then fall into different splits)."""
-    src, tgt = read_dialog_pairs(data, data["path"])
+    """train/valid/test pairs: from explicit split files when given (their overlap with training is counted
+    in the log), else a seeded split of the dialogs of ``path`` (``dialog_grouping``)."""
+    src, tgt, dialog_ids = read_dialog_units(data, data["path"])
     if data.get("limit"):
-        src, tgt = src[: data["limit"]], tgt[: data["limit"]]
+        src, tgt, dialog_ids = src[: data["limit"]], tgt[: data["limit"]], dialog_ids[: data["limit"]]
     if data.get("valid_path") and data.get("test_path"):
         splits = {"train": (src, tgt), "valid": read_dialog_pairs(data, data["valid_path"]),
                   "test": read_dialog_pairs(data, data["test_path"])}
+        warn_pair_overlap(data, splits)
     else:
-        parts = split_indices(len(src), data["valid_size"], data["test_size"], data["split_seed"])
+        grouping = dialog_grouping(src, tgt, dialog_ids)
+        labels = split_labels(len(src), data["valid_size"], data["test_size"], data["split_seed"], grouping)
+        log_split(str(data["path"] or "chatterbot-corpus"), labels, grouping, "pairs",
+                  f"groups of dialogs ({len(set(dialog_ids)):,} dialogs; those sharing a pair are one group)")
+        parts = indices_of(labels)
         splits = {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
     if data.get("valid_limit"):
         splits["valid"] = tuple(side[: data["valid_limit"]] for side in splits["valid"])

@@ -18,7 +18,20 @@ import torch
 from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.labeled import LabeledRows, read_labeled
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.split import _count, split_indices
+from seq2seq.data.split import (
+    DUPLICATE,
+    NAMES,
+    TRAIN,
+    Grouping,
+    assign_groups,
+    check_training_left,
+    indices_of,
+    key_hashes,
+    log_overlap,
+    log_split,
+    sizes_to_take,
+    split_indices,
+)
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers import UNK, Tokenizer, build_tokenizer, side_configs, tokenizer_from_state
 
@@ -60,31 +73,35 @@ def _apportion(take: int, sizes: list[int]) -> list[int]:
     return out
 
 
-def stratified_split_indices(labels: list[str], valid_size: float, test_size: float,
-                             seed: int) -> dict[str, list[int]]:
-    """Like ``split_indices``, but every label keeps its share of the examples in valid and test
-    (counts apportioned by largest remainder, each label's examples shuffled with ``Random(seed)``)."""
-    total = len(labels)
-    n_test, n_valid = _count(test_size, total, "test_size"), _count(valid_size, total, "valid_size")
-    if n_test + n_valid >= total:
-        raise ConfigError(f"data.valid_size and data.test_size take {n_valid}+{n_test} of {total} examples, "
-                          "leaving no training data; lower them")
-    groups: dict[str, list[int]] = {}
-    for i, label in enumerate(labels):
-        groups.setdefault(label, []).append(i)
-    names = sorted(groups)
+def stratified_split_indices(labels: list[str], valid_size: float, test_size: float, seed: int,
+                             grouping: Grouping | None = None) -> dict[str, list[int]]:
+    """Like ``split_indices``, but every label keeps its share of the examples in valid and test: the groups
+    of each label (a group's label is its first example's) are shuffled with ``Random(seed)``, label by label
+    in sorted order, and valid/test counts are apportioned to labels by largest remainder."""
+    grouping = grouping if grouping is not None else Grouping.singletons(len(labels))
+    n_test, n_valid = sizes_to_take(int(grouping.distinct.sum()), valid_size, test_size)
+    _, first = np.unique(grouping.groups, return_index=True)  # groups are numbered by first occurrence
+    by_label: dict[str, list[int]] = {}
+    for group, i in enumerate(first.tolist()):
+        by_label.setdefault(labels[i], []).append(group)
+    names = sorted(by_label)
     rng = random.Random(seed)
     for name in names:
-        rng.shuffle(groups[name])
-    sizes = [len(groups[n]) for n in names]
-    tests = _apportion(n_test, sizes)
-    valids = _apportion(n_valid, [s - t for s, t in zip(sizes, tests)])
-    out: dict[str, list[int]] = {"test": [], "valid": [], "train": []}
+        rng.shuffle(by_label[name])
+    sizes = grouping.sizes()
+    label_sizes = [int(sizes[by_label[n]].sum()) for n in names]
+    tests = _apportion(n_test, label_sizes)
+    valids = _apportion(n_valid, [s - t for s, t in zip(label_sizes, tests)])
+    group_label = np.full(grouping.n_groups, TRAIN, dtype=np.int8)
     for name, t, v in zip(names, tests, valids):
-        out["test"] += groups[name][:t]
-        out["valid"] += groups[name][t : t + v]
-        out["train"] += groups[name][t + v :]
-    return {k: sorted(v) for k, v in out.items()}
+        assign_groups(np.array(by_label[name], dtype=np.int64), sizes, t, v, group_label)
+    return indices_of(check_training_left(grouping.labels(group_label)))
+
+
+def text_grouping(rows: LabeledRows) -> Grouping:
+    """Classification examples are grouped by their normalised text, whatever the label: the same text in
+    training and test is a leak even when its labels differ; identical (text, label) rows are copies."""
+    return Grouping.from_hashes(key_hashes(rows.texts), key_hashes(rows.texts, rows.labels))
 
 
 def read_raw_splits(data: dict) -> dict[str, LabeledRows]:
@@ -97,18 +114,32 @@ def read_raw_splits(data: dict) -> dict[str, LabeledRows]:
     sizes = {name: 0 if files[name] else data[f"{name}_size"] for name in files}
     if sizes["valid"] or sizes["test"]:
         cut = stratified_split_indices if data["stratify"] else _plain_split
-        parts = cut(rows.labels, sizes["valid"], sizes["test"], data["split_seed"])
+        grouping = text_grouping(rows)
+        parts = cut(rows.labels, sizes["valid"], sizes["test"], data["split_seed"], grouping)
+        log_split(rows.path, _labels_of(parts, len(rows)), grouping, "examples", "groups of one text")
     else:
         parts = {"train": list(range(len(rows))), "valid": [], "test": []}
     out = {name: rows.select(idx) for name, idx in parts.items()}
+    train_keys = key_hashes(out["train"].texts)
     for name, path in files.items():
         if path:
             out[name] = read_rows(data, path)
+            keys = key_hashes(out[name].texts)
+            log_overlap(name, path, int(np.isin(keys, train_keys).sum()), len(keys), "examples", "a text")
     return {name: out[name] for name in SPLITS}
 
 
-def _plain_split(labels: list[str], valid_size: float, test_size: float, seed: int) -> dict[str, list[int]]:
-    return split_indices(len(labels), valid_size, test_size, seed)
+def _plain_split(labels: list[str], valid_size: float, test_size: float, seed: int,
+                 grouping: Grouping) -> dict[str, list[int]]:
+    return split_indices(len(labels), valid_size, test_size, seed, grouping)
+
+
+def _labels_of(parts: dict[str, list[int]], total: int) -> np.ndarray:
+    """The split label of each example (DUPLICATE: in none), from index lists."""
+    labels = np.full(total, DUPLICATE, dtype=np.int8)
+    for k, name in enumerate(NAMES):
+        labels[parts[name]] = k
+    return labels
 
 
 def label_vocabulary(train_labels: list[str]) -> list[str]:

@@ -31,7 +31,7 @@ from seq2seq.tokenizers import Tokenizer, load_tokenizer_file, save_tokenizer_fi
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: leak-free grouped splits (seq2seq.data.split)
 MANIFEST = "manifest.json"
 SPLITS = ("train", "valid", "test")
 INPUT_KEYS = ("path", "valid_path", "test_path")

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from torch.utils.data import DataLoader, Dataset
 
 from seq2seq.data.cache import cache_key, load_or_build
@@ -15,7 +16,7 @@ from seq2seq.data.conll import ConllFormat, Sentence, convert_sentences, read_co
 from seq2seq.data.prepare import LOADER_KEYS
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.resume import BatchedDataModule
-from seq2seq.data.split import split_indices
+from seq2seq.data.split import Grouping, indices_of, key_hashes, log_overlap, log_split, split_labels
 from seq2seq.data.tag_collate import collate_tagging
 from seq2seq.data.tag_schemes import entities, tag_set
 from seq2seq.data.tag_vocab import EncodedSentences, TaggingVocab
@@ -50,10 +51,29 @@ def read_raw_splits(data: dict) -> dict[str, list[Sentence]]:
     if data.get("limit"):
         train = train[: data["limit"]]
     if data.get("valid_path"):
-        return {"train": train, "valid": read_file(data, data["valid_path"]),
-                "test": read_file(data, data["test_path"])}
-    parts = split_indices(len(train), data["valid_size"], data["test_size"], data["split_seed"])
-    return {name: [train[i] for i in idx] for name, idx in parts.items()}
+        splits = {"train": train, "valid": read_file(data, data["valid_path"]),
+                  "test": read_file(data, data["test_path"])}
+        train_keys = sentence_keys(train)
+        for name in ("valid", "test"):
+            keys = sentence_keys(splits[name])
+            log_overlap(name, data[f"{name}_path"], int(np.isin(keys, train_keys).sum()), len(keys), "sentences",
+                        "a token sequence")
+        return splits
+    grouping = sentence_grouping(train)
+    labels = split_labels(len(train), data["valid_size"], data["test_size"], data["split_seed"], grouping)
+    log_split(data["path"], labels, grouping, "sentences", "groups of one token sequence")
+    return {name: [train[i] for i in idx] for name, idx in indices_of(labels).items()}
+
+
+def sentence_keys(sentences: list[Sentence]) -> np.ndarray:
+    return key_hashes(["\x1f".join(s.tokens) for s in sentences])
+
+
+def sentence_grouping(sentences: list[Sentence]) -> Grouping:
+    """NER sentences are grouped by their token sequence, whatever the tags (the same sentence in training and
+    test is a leak even when annotated differently); identical tokens and tags are copies."""
+    tagged = key_hashes(["\x1f".join(s.tokens) for s in sentences], ["\x1f".join(s.tags) for s in sentences])
+    return Grouping.from_hashes(sentence_keys(sentences), tagged)
 
 
 @dataclass
