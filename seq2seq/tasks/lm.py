@@ -150,13 +150,17 @@ class LanguageModelTask(BaseTask):
                       generator: torch.Generator | None = None) -> tuple[str, float]:
         """``prompt`` (already normalised) followed by ``decoding["length"]`` sampled tokens, and the
         log-probability of the sampled tokens. Every prompt starts from ``<bos>`` and a zero state, as every
-        training stream does."""
+        training stream does. The prompt is returned as given, not as decoded from its ids (characters the
+        vocabulary lacks would read ``<unk>``)."""
         tok = self.tokenizers["text"]
         ids = tok.encode(prompt) if prompt else []
         prompt_ids = torch.tensor([[BOS, *ids]], dtype=torch.long, device=self.device)
         new, score = generate(self.model, prompt_ids, decoding["length"], decoding["temperature"],
                               decoding["top_k"], decoding["top_p"], generator)
-        return tok.decode(ids + new[0].tolist()), float(score[0])
+        # Decoded together, so a subword tokenizer puts the space between prompt and continuation.
+        whole, head = tok.decode(ids + new[0].tolist()), tok.decode(ids)
+        continuation = whole[len(head):] if whole.startswith(head) else tok.decode(new[0].tolist())
+        return prompt + continuation, float(score[0])
 
     # -- evaluate / predict CLIs -------------------------------------------------------------------------
     @torch.no_grad()
@@ -192,13 +196,15 @@ class LanguageModelTask(BaseTask):
                 "characters": len(text), "examples": len(text)}
 
     def predict_lines(self, lines: list[str], decoding: dict, show_scores: bool = False) -> list[str]:
-        """Each line is a prompt (``\\n`` in it is a newline); each output is the prompt and its
+        """Each line is a prompt (``\\n`` in it is a newline); each output is the prompt as typed and its
         continuation on one line, newlines written as ``\\n``. With ``decoding.seed`` line ``i`` (from 0)
         draws from a generator seeded with ``seed + i``: reproducible, whatever the other lines hold."""
         out = []
         for i, line in enumerate(lines):
-            prompt = normalize_prompt(unescape_newlines(line), self.run_config.get("data", {}))
+            typed = unescape_newlines(line)
+            prompt = normalize_prompt(typed, self.run_config.get("data", {}))
             seed = None if decoding["seed"] is None else decoding["seed"] + i
             text, score = self.continue_text(prompt, decoding, self._generator(seed))
-            out.append(f"{score:.4f}\t{escape_newlines(text)}" if show_scores else escape_newlines(text))
+            shown = escape_newlines(typed + text[len(prompt):])
+            out.append(f"{score:.4f}\t{shown}" if show_scores else shown)
         return out

@@ -161,13 +161,14 @@ class TaggingTask(BaseTask):
         return {**metrics, "examples": len(sentences), "tokens": sum(len(s.tokens) for s in sentences)}
 
     def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
-        """One line per input line (white-space tokenised): ``token/TAG ...`` in the model's scheme
-        (``show_scores``: prefixed by the log-probability of the tag sequence and a tab); with
-        ``options["format"] == "json"``, one JSON object per line with the tokens, tags and entity spans."""
+        """One line per input line (white-space tokenised): ``token/TAG ...`` with tags in the training
+        data's scheme (``data.scheme_in``, as ``evaluate`` writes them; ``show_scores``: prefixed by the
+        log-probability of the tag sequence and a tab); with ``options["format"] == "json"``, one JSON object
+        per line with the tokens, tags and entity spans."""
         sentences = [line.split() for line in lines]
         keep = [i for i, s in enumerate(sentences) if s]
         pred_ids, logp = self.tag_sentences([sentences[i] for i in keep], options.get("batch_size", 256))
-        tagged = {i: ([self.vocab.tags[t] for t in ids], lp) for i, ids, lp in zip(keep, pred_ids, logp)}
+        tagged = {i: (tags, lp) for i, tags, lp in zip(keep, self.tags_in_file_scheme(pred_ids), logp)}
         out = []
         for i, tokens in enumerate(sentences):
             tags, lp = tagged.get(i, ([], 0.0))
