@@ -13,13 +13,26 @@ import difflib
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from seq2seq.config_rules import check_train_rules
 from seq2seq.errors import ConfigError
+from seq2seq.ranges import (
+    MAX_SEED,
+    Range,
+    batches_text,
+    check_ranges,
+    check_value,
+    is_batches,
+    is_devices,
+    is_duration,
+    ranged,
+    split_size,
+)
 from seq2seq.resources import project_root  # noqa: F401  (registers ${seq2seq_root:}: paths.root_dir)
 
 
@@ -45,6 +58,7 @@ Strategy = _choices("Strategy", "beam sample")
 OnNonFinite = _choices("OnNonFinite", "error skip")
 TFSchedule = _choices("TFSchedule", "constant linear exponential inverse_sigmoid")
 ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 
 
 @dataclass
@@ -60,11 +74,11 @@ class BucketedLoaderConfig:
     """The loader keys of every data kind batched by the length-bucketing sampler (a kind may change the
     defaults by declaring a key again)."""
 
-    batch_size: int = 64
+    batch_size: int = ranged(64, ge=1)
     batch_by: BatchBy = BatchBy.sentences
-    eval_batch_size: int = 128
+    eval_batch_size: int = ranged(128, ge=1)
     bucket: bool = True
-    num_workers: int = 0
+    num_workers: int = ranged(0, ge=0)
     pin_memory: bool = True
     cache: bool = True
 
@@ -75,17 +89,17 @@ class ParallelDataConfig(BucketedLoaderConfig):
     path: str = "???"
     valid_path: Optional[str] = None
     test_path: Optional[str] = None
-    src_col: int = 0
-    tgt_col: int = 1
+    src_col: int = ranged(0, ge=0)
+    tgt_col: int = ranged(1, ge=0)
     reverse: bool = False
     normalize: Normalization = Normalization.nfc
     lowercase: bool = False
-    min_len: int = 1
-    max_len: int = 200
-    valid_size: float = 0.05
-    test_size: float = 0.05
+    min_len: int = ranged(1, ge=0)
+    max_len: int = ranged(200, ge=1)
+    valid_size: float = split_size(0.05)
+    test_size: float = split_size(0.05)
     split_seed: int = 1
-    limit: Optional[int] = None
+    limit: Optional[int] = ranged(None, ge=1)
     on_error: OnError = OnError.error
     prepared: Optional[str] = None  # a directory written by `python -m seq2seq.prepare` (memory-mapped)
 
@@ -97,12 +111,12 @@ class TokenizerConfig:
 
     kind: TokenizerKind = TokenizerKind.char
     shared: bool = False
-    min_freq: int = 1  # char, word
-    max_size: Optional[int] = None  # char, word: vocabulary cap, specials included
+    min_freq: int = ranged(1, ge=1)  # char, word
+    max_size: Optional[int] = ranged(None, ge=5)  # char, word: vocabulary cap, the 4 specials included
     lowercase: bool = False  # word, sentencepiece
-    vocab_size: int = 8000  # sentencepiece: exact number of pieces, specials included
+    vocab_size: int = ranged(8000, ge=5)  # sentencepiece: exact number of pieces, specials included
     model_type: str = "bpe"  # sentencepiece: bpe | unigram | char | word
-    character_coverage: float = 1.0  # sentencepiece
+    character_coverage: float = ranged(1.0, gt=0, le=1)  # sentencepiece
     byte_fallback: bool = False  # sentencepiece: unknown characters become UTF-8 byte pieces
     user_defined_symbols: list[str] = field(default_factory=list)  # sentencepiece: never split
     source: dict[str, Any] = field(default_factory=dict)
@@ -113,20 +127,20 @@ class TokenizerConfig:
 class Seq2SeqModelConfig:
     kind: str = "seq2seq"
     cell: Cell = Cell.lstm
-    embedding_dim: int = 128
-    hidden_size: int = 256
-    encoder_layers: int = 2
-    decoder_layers: int = 2
-    decoder_hidden_size: Optional[int] = None
+    embedding_dim: int = ranged(128, ge=1)
+    hidden_size: int = ranged(256, ge=1)
+    encoder_layers: int = ranged(2, ge=1)
+    decoder_layers: int = ranged(2, ge=1)
+    decoder_hidden_size: Optional[int] = ranged(None, ge=1)
     bidirectional: bool = True
     bidirectional_merge: Merge = Merge.concat
     attention: AttentionKind = AttentionKind.general
     input_feed: bool = False
     bridge: BridgeKind = BridgeKind.copy
-    dropout: float = 0.0
+    dropout: float = ranged(0.0, ge=0, lt=1)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     cell_impl: CellImpl = CellImpl.builtin
-    recurrent_dropout: float = 0.0
+    recurrent_dropout: float = ranged(0.0, ge=0, lt=1)
     layer_norm: bool = False
     tie_embeddings: bool = False
     share_embeddings: bool = False
@@ -136,80 +150,88 @@ class Seq2SeqModelConfig:
     freeze_pretrained: bool = False
 
 
+def _two_betas(v: Any) -> bool:
+    return isinstance(v, list) and len(v) == 2 and all(Range(ge=0, lt=1).accepts(b) for b in v)
+
+
 @dataclass
 class OptimConfig:
     name: OptimName = OptimName.adam
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
-    momentum: float = 0.0
+    lr: float = ranged(1e-3, gt=0)
+    weight_decay: float = ranged(0.0, ge=0)
+    betas: list[float] = ranged(factory=lambda: [0.9, 0.999], test=_two_betas, text="two numbers in [0, 1)")
+    momentum: float = ranged(0.0, ge=0, lt=1)
     fused: bool = True
 
 
 @dataclass
 class SchedulerConfig:
     name: SchedulerName = SchedulerName.none
-    warmup_steps: int = 0
-    factor: float = 0.5
-    patience: int = 2
-    step_size: int = 10
-    min_lr: float = 0.0
+    warmup_steps: int = ranged(0, ge=0)
+    factor: float = ranged(0.5, gt=0, lt=1)  # plateau and step: the lr is multiplied by it
+    patience: int = ranged(2, ge=0)
+    step_size: int = ranged(10, ge=1)
+    min_lr: float = ranged(0.0, ge=0)
 
 
 @dataclass
 class DecodingConfig:
     strategy: Strategy = Strategy.beam
-    beam_size: int = 5
-    n_best: int = 1
+    beam_size: int = ranged(5, ge=1)
+    n_best: int = ranged(1, ge=1)
     length_penalty: LengthPenalty = LengthPenalty.gnmt
-    alpha: float = 0.6
-    max_len_ratio: float = 2.0
-    max_len_extra: int = 10
-    max_len_cap: int = 512
-    val_beam_size: int = 1
-    batch_size: int = 64
-    min_len: int = 0
-    no_repeat_ngram: int = 0
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    length: int = 200
-    seed: Optional[int] = None
-    coverage_penalty: float = 0.0
+    alpha: float = ranged(0.6, ge=0)
+    max_len_ratio: float = ranged(2.0, ge=0)
+    max_len_extra: int = ranged(10, ge=0)
+    max_len_cap: int = ranged(512, ge=1)
+    val_beam_size: int = ranged(1, ge=1)
+    batch_size: int = ranged(64, ge=1)
+    min_len: int = ranged(0, ge=0)
+    no_repeat_ngram: int = ranged(0, ge=0)
+    temperature: float = ranged(1.0, ge=0)  # 0: greedy
+    top_k: int = ranged(0, ge=0)  # 0: all tokens
+    top_p: float = ranged(1.0, gt=0, le=1)
+    length: int = ranged(200, ge=1)
+    seed: Optional[int] = ranged(None, ge=0, le=MAX_SEED)
+    coverage_penalty: float = ranged(0.0, ge=0)
     keep_greedy: bool = True
 
 
 @dataclass
 class TrainerConfig:
-    accelerator: str = "auto"
-    devices: Any = "auto"
+    """The keys of ``lightning.Trainer`` that conf/trainer sets, with the values Lightning accepts."""
+
+    accelerator: str = ranged("auto", test=lambda v: v in ACCELERATORS, text=" | ".join(ACCELERATORS))
+    devices: Any = ranged("auto", test=is_devices, text="auto, a count >= 1, -1 (all) or a list of device ids")
     strategy: str = "auto"
-    num_nodes: int = 1
-    precision: str = "32-true"
-    max_epochs: Optional[int] = 10
-    max_steps: int = -1
-    max_time: Optional[str] = None
-    min_epochs: Optional[int] = None
-    val_check_interval: Any = 1.0
-    check_val_every_n_epoch: Optional[int] = 1
-    log_every_n_steps: int = 10
-    gradient_clip_val: Optional[float] = 1.0
+    num_nodes: int = ranged(1, ge=1)
+    precision: str = "32-true"  # one of PRECISIONS (config_rules.check_trainer)
+    max_epochs: Optional[int] = ranged(10, ge=1, also=(-1,))  # -1: no limit
+    max_steps: int = ranged(-1, ge=1, also=(-1,))  # -1: no limit
+    max_time: Optional[str] = ranged(None, test=is_duration, text="a duration DD:HH:MM:SS, e.g. 00:01:30:00")
+    min_epochs: Optional[int] = ranged(None, ge=0)
+    val_check_interval: Any = ranged(1.0, test=is_batches(zero=False),
+                                     text="a fraction of an epoch in (0, 1] or a number of batches >= 1")
+    check_val_every_n_epoch: Optional[int] = ranged(1, ge=1)
+    log_every_n_steps: int = ranged(10, ge=1)
+    gradient_clip_val: Optional[float] = ranged(1.0, ge=0)
     gradient_clip_algorithm: ClipAlgorithm = ClipAlgorithm.norm
-    accumulate_grad_batches: int = 1
-    deterministic: Any = False
+    accumulate_grad_batches: int = ranged(1, ge=1)
+    deterministic: Any = ranged(False, test=lambda v: isinstance(v, bool) or v == "warn",
+                                text="true, false or warn")
     benchmark: Optional[bool] = None
     enable_progress_bar: bool = True
-    limit_train_batches: Any = None
-    limit_val_batches: Any = None
-    limit_test_batches: Any = None
-    num_sanity_val_steps: int = 2
+    limit_train_batches: Any = ranged(None, test=is_batches(zero=False), text=batches_text(zero=False))
+    limit_val_batches: Any = ranged(None, test=is_batches(zero=True), text=batches_text(zero=True))
+    limit_test_batches: Any = ranged(None, test=is_batches(zero=True), text=batches_text(zero=True))
+    num_sanity_val_steps: int = ranged(2, ge=0, also=(-1,))  # -1: the whole validation set
 
 
 @dataclass
 class EarlyStoppingConfig:
     enabled: bool = True
-    patience: int = 5
-    min_delta: float = 0.0
+    patience: int = ranged(5, ge=0)
+    min_delta: float = ranged(0.0, ge=0)
 
 
 @dataclass
@@ -217,16 +239,16 @@ class CallbacksConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     save_last: bool = True
     lr_monitor: bool = True
-    checkpoint_every_n_steps: int = 0
+    checkpoint_every_n_steps: int = ranged(0, ge=0)  # 0: off
 
 
 @dataclass
 class LoggerConfig:
     tensorboard: bool = True
-    samples: int = 5
+    samples: int = ranged(5, ge=0)
     attention_heatmap: bool = True
     histograms: bool = False
-    histogram_every_n_steps: int = 100
+    histogram_every_n_steps: int = ranged(100, ge=1)
 
 
 @dataclass
@@ -239,28 +261,33 @@ class PathsConfig:
 
 @dataclass
 class TeacherForcingConfig:
-    ratio: float = 1.0
+    ratio: float = ranged(1.0, ge=0, le=1)
     schedule: TFSchedule = TFSchedule.constant
-    k: float = 1000.0
-    min_ratio: float = 0.0
+    k: float = ranged(1000.0, gt=0)
+    min_ratio: float = ranged(0.0, ge=0, le=1)
 
 
 @dataclass
 class LossConfig:
-    label_smoothing: float = 0.0
+    label_smoothing: float = ranged(0.0, ge=0, lt=1)
     on_nonfinite: OnNonFinite = OnNonFinite.error
-    coverage_weight: float = 0.0
+    coverage_weight: float = ranged(0.0, ge=0)
 
 
 # Groups with several kinds pick their schema by the section's ``kind``. Task modules add theirs with
-# ``register_schema`` when ``seq2seq.tasks`` imports them.
+# ``register_schema`` when ``seq2seq.tasks`` imports them, with the rules between keys of that kind.
 DATA_SCHEMAS: dict[str, type] = {"parallel": ParallelDataConfig}
 MODEL_SCHEMAS: dict[str, type] = {"seq2seq": Seq2SeqModelConfig}
+KIND_RULES: dict[tuple[str, str], Callable[[dict], None]] = {}
 
 
-def register_schema(group: str, kind: str, schema: type) -> None:
-    """Make ``<group>.kind=<kind>`` valid, checked against the dataclass ``schema`` (group: data|model)."""
+def register_schema(group: str, kind: str, schema: type, rules: Callable[[dict], None] | None = None) -> None:
+    """Make ``<group>.kind=<kind>`` valid, checked against the dataclass ``schema`` (group: data|model) and
+    the field ranges it declares; ``rules(cfg)`` (the whole validated config) checks relations between keys."""
     {"data": DATA_SCHEMAS, "model": MODEL_SCHEMAS}[group][kind] = schema
+    if rules is not None:
+        KIND_RULES[(group, kind)] = rules
+
 
 TRAIN_SECTIONS: dict[str, Any] = {
     "task": TaskConfig,
@@ -278,6 +305,7 @@ TRAIN_SECTIONS: dict[str, Any] = {
     "teacher_forcing": TeacherForcingConfig,
 }
 TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "resume": (str, type(None)), "test_after_fit": bool}
+TRAIN_SCALAR_RANGES = {"seed": Range(ge=0, le=MAX_SEED)}
 
 
 def _suggest(key: str, allowed: list[str]) -> str:
@@ -311,11 +339,15 @@ def _validate_section(section: str, schema: type, value: Any) -> dict:
     missing = sorted(OmegaConf.missing_keys(merged))
     if missing:
         raise ConfigError(f"config key '{section}.{missing[0]}' must be set (e.g. {section}.{missing[0]}=...)")
-    return OmegaConf.to_container(merged, resolve=True, enum_to_str=True)
+    out = OmegaConf.to_container(merged, resolve=True, enum_to_str=True)
+    check_ranges(section, schema, out)
+    return out
 
 
-def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars: dict[str, Any]) -> dict:
-    """Resolve, then check every section against its schema and every top-level scalar's type."""
+def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars: dict[str, Any],
+                      scalar_ranges: dict[str, Range] | None = None) -> dict:
+    """Resolve, then check every section against its schema (types, choices, ranges) and every top-level
+    scalar's type (and its range in ``scalar_ranges``)."""
     try:
         plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
     except OmegaConfBaseException as err:
@@ -329,17 +361,27 @@ def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars:
         out[name] = _validate_section(name, _schema_for(name, spec, value), value)
     for name, types in scalars.items():
         value = plain.get(name)
-        if not isinstance(value, types):
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in _as_tuple(types)):
             raise ConfigError(f"config key '{name}' has the wrong type: {value!r}")
+        if name in (scalar_ranges or {}):
+            check_value(name, value, scalar_ranges[name], nullable=type(None) in _as_tuple(types))
         out[name] = value
     return out
+
+
+def _as_tuple(types: Any) -> tuple:
+    return types if isinstance(types, tuple) else (types,)
 
 
 def validate_train_config(cfg: DictConfig | dict) -> dict:
     import seq2seq.tasks  # noqa: F401  (registers every task's data/model schemas)
 
-    out = validate_sections(cfg, TRAIN_SECTIONS, TRAIN_SCALARS)
-    _check_consistency(out)
+    out = validate_sections(cfg, TRAIN_SECTIONS, TRAIN_SCALARS, TRAIN_SCALAR_RANGES)
+    check_train_rules(out)
+    for group in ("data", "model"):
+        rules = KIND_RULES.get((group, out[group]["kind"]))
+        if rules is not None:
+            rules(out)
     out["data"] = absolute_paths(out["data"])
     return out
 
@@ -352,87 +394,3 @@ def absolute_paths(data: dict) -> dict:
         if out.get(key):
             out[key] = str(Path(to_absolute_path(out[key])))
     return out
-
-
-def _check_consistency(c: dict) -> None:
-    """Relations between keys that no single schema can express."""
-    task, model = c["task"], c["model"]
-    if not task["monitor"].startswith("val/"):
-        raise ConfigError(f"task.monitor={task['monitor']!r} must name a validation metric such as 'val/chrf'")
-    if model["kind"] == "seq2seq":
-        memory = model["hidden_size"] * (2 if model["bidirectional"] and model["bidirectional_merge"] == "concat" else 1)
-        dec = model["decoder_hidden_size"] or memory
-        if model["attention"] == "dot" and dec != memory:
-            raise ConfigError(f"model.attention=dot needs model.decoder_hidden_size == encoder output size {memory} "
-                              f"(got {dec}); use attention=general or unset decoder_hidden_size")
-        _check_coverage(c)
-    from seq2seq.tokenizers import build_tokenizer, side_configs  # tokenizers import this module
-
-    for side in side_configs(c["tokenizer"]).values():
-        build_tokenizer(side)  # checks kind-specific values (model_type, ...) before any data is read
-    if model.get("cell_impl") == "builtin" and (model.get("recurrent_dropout", 0) > 0 or model.get("layer_norm")):
-        raise ConfigError("model.recurrent_dropout and model.layer_norm need model.cell_impl=reference "
-                          "(PyTorch's fused RNNs cannot drop or normalise the recurrent state)")
-    if model.get("share_embeddings") and not c["tokenizer"].get("shared"):
-        raise ConfigError("model.share_embeddings=true needs one vocabulary for both sides: set tokenizer.shared=true")
-    if model.get("layer_norm") and model.get("cell") != "lstm":
-        raise ConfigError("model.layer_norm=true is implemented for model.cell=lstm only")
-    if c["loss"]["on_nonfinite"] == "skip" and "ddp" in str(c["trainer"]["strategy"]):
-        raise ConfigError("loss.on_nonfinite=skip cannot be used with DDP (ranks would disagree on skipped "
-                          "batches); use loss.on_nonfinite=error")
-    _check_not_multirun_ddp(c)
-    _check_precision(c["trainer"])
-    _check_histograms(c["logger"])
-    dec_cfg = c["decoding"]
-    if dec_cfg["n_best"] > dec_cfg["beam_size"]:
-        raise ConfigError(f"decoding.n_best={dec_cfg['n_best']} cannot exceed decoding.beam_size={dec_cfg['beam_size']}")
-    for key in ("batch_size", "eval_batch_size"):
-        if c["data"].get(key, 1) < 1:
-            raise ConfigError(f"data.{key} must be >= 1")
-
-
-def _check_coverage(c: dict) -> None:
-    """Coverage options of seq2seq models: each needs attention weights, and none may be negative."""
-    options = {"model.coverage": c["model"]["coverage"], "loss.coverage_weight": c["loss"]["coverage_weight"],
-               "decoding.coverage_penalty": c["decoding"]["coverage_penalty"]}
-    for key, value in options.items():
-        shown = str(value).lower()  # as typed on the command line: true, 0.2
-        if value < 0:
-            raise ConfigError(f"{key}={shown} must be >= 0")
-        if value and c["model"]["attention"] == "none":
-            raise ConfigError(f"{key}={shown} needs attention weights: set model.attention to one of "
-                              "bahdanau, dot, general, concat")
-
-
-def _check_histograms(logger: dict) -> None:
-    if logger["histograms"] and not logger["tensorboard"]:
-        raise ConfigError("logger.histograms=true writes TensorBoard histograms: set logger.tensorboard=true")
-    if logger["histogram_every_n_steps"] < 1:
-        raise ConfigError(f"logger.histogram_every_n_steps={logger['histogram_every_n_steps']} must be >= 1")
-
-
-PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "bf16-true", "64-true", "64")
-
-
-def _check_precision(trainer: dict) -> None:
-    precision = str(trainer["precision"])
-    if precision not in PRECISIONS:
-        raise ConfigError(f"trainer.precision={precision} is not one of {', '.join(PRECISIONS)}")
-    if precision == "16-mixed" and trainer["accelerator"] == "cpu":
-        raise ConfigError("trainer.precision=16-mixed is for GPUs (CPUs have no fast float16 products); "
-                          "use trainer.precision=bf16-mixed on the CPU")
-
-
-def _check_not_multirun_ddp(c: dict) -> None:
-    """Lightning's ``ddp`` re-executes the command per rank; under ``-m`` every rank would run its own sweep."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
-    if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
-        strategy = str(c["trainer"]["strategy"])
-        # Under a SLURM launcher every job is an allocation whose tasks are the ranks (Lightning's
-        # SLURMEnvironment): nothing is re-executed, so DDP jobs are fine there.
-        on_slurm = "SlurmLauncher" in str(HydraConfig.get().launcher.get("_target_", ""))
-        if strategy.startswith("ddp") and strategy != "ddp_spawn" and not on_slurm:
-            raise ConfigError(f"trainer.strategy={strategy} cannot run under -m (each rank would start its own sweep); "
-                              "use trainer.strategy=ddp_spawn or single-device sweep jobs")

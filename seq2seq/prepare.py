@@ -11,8 +11,11 @@ from omegaconf import DictConfig
 
 from seq2seq.cli import one_line_errors
 from seq2seq.config import ParallelDataConfig, TokenizerConfig, absolute_paths, validate_sections
+from seq2seq.config_rules import check_data_sizes
 from seq2seq.data.stream_prepare import prepare_to_dir
 from seq2seq.errors import ConfigError
+from seq2seq.ranges import ranged
+from seq2seq.tokenizers import build_tokenizer, side_configs
 from seq2seq.resources import config_dir
 
 log = logging.getLogger("seq2seq.prepare")
@@ -20,8 +23,8 @@ log = logging.getLogger("seq2seq.prepare")
 
 @dataclass
 class PrepareConfig:
-    chunk_pairs: int = 100_000
-    sentencepiece_sample_pairs: int = 1_000_000
+    chunk_pairs: int = ranged(100_000, ge=1)
+    sentencepiece_sample_pairs: int = ranged(1_000_000, ge=1)
 
 
 @dataclass
@@ -36,10 +39,10 @@ def validate_prepare_config(cfg: DictConfig | dict) -> dict:
         raise ConfigError(f"seq2seq.prepare reads data.kind=parallel corpora, not data.kind={kind!r}")
     sections = {"data": ParallelDataConfig, "tokenizer": TokenizerConfig, "paths": PreparePathsConfig,
                 "prepare": PrepareConfig}
-    out = validate_sections(cfg, sections, {})
-    for key in ("chunk_pairs", "sentencepiece_sample_pairs"):
-        if out["prepare"][key] < 1:
-            raise ConfigError(f"prepare.{key} must be >= 1")
+    out = validate_sections(cfg, sections, {})  # types, choices and the ranges declared on the fields
+    check_data_sizes(out["data"])
+    for side in side_configs(out["tokenizer"]).values():
+        build_tokenizer(side)  # kind-specific values and per-side ranges, before the corpus is read
     out["data"] = absolute_paths(out["data"])
     return out
 

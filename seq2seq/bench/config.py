@@ -13,6 +13,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from seq2seq.config import validate_sections, validate_train_config
 from seq2seq.errors import ConfigError
+from seq2seq.ranges import ranged
 
 BenchDevice = Enum("BenchDevice", {v: v for v in ("auto", "cpu", "cuda")})
 
@@ -20,16 +21,16 @@ BenchDevice = Enum("BenchDevice", {v: v for v in ("auto", "cpu", "cuda")})
 @dataclass
 class BenchConfig:
     # Optional[...] rather than `X | None`: OmegaConf's structured configs read the typing form.
-    warmup_steps: int = 10
-    steps: int = 40
-    window: int = 5
-    train_pairs: Optional[int] = 50000  # noqa: UP045
-    decode_sentences: int = 2000
-    force_len: int = 100
-    beam_size: int = 5
+    warmup_steps: int = ranged(10, ge=0)  # a multiple of window
+    steps: int = ranged(40, ge=1)  # at least one window
+    window: int = ranged(5, ge=1)
+    train_pairs: Optional[int] = ranged(50000, ge=1)  # noqa: UP045
+    decode_sentences: int = ranged(2000, ge=1)
+    force_len: int = ranged(100, ge=0)
+    beam_size: int = ranged(5, ge=1)
     reference: bool = True
     device: BenchDevice = BenchDevice.auto
-    threads: int = 0
+    threads: int = ranged(0, ge=0)  # 0: as torch chooses
     out: Optional[str] = None  # noqa: UP045
 
 
@@ -48,15 +49,11 @@ def split_config(cfg: DictConfig | dict) -> tuple[dict, dict]:
 
 
 def _check(b: dict) -> None:
-    if b["steps"] < b["window"] or b["window"] < 1:
-        raise ConfigError(f"bench.steps={b['steps']} must be at least one bench.window={b['window']} (>= 1)")
-    if b["warmup_steps"] < 0 or b["warmup_steps"] % b["window"]:
+    """Rules between bench keys (the ranges of single keys are on the fields)."""
+    if b["steps"] < b["window"]:
+        raise ConfigError(f"bench.steps={b['steps']} must be at least one bench.window={b['window']}")
+    if b["warmup_steps"] % b["window"]:
         raise ConfigError(f"bench.warmup_steps={b['warmup_steps']} must be a multiple of bench.window={b['window']}")
-    for key in ("decode_sentences", "beam_size"):
-        if b[key] < 1:
-            raise ConfigError(f"bench.{key} must be >= 1")
-    if b["force_len"] < 0 or (b["train_pairs"] is not None and b["train_pairs"] < 1):
-        raise ConfigError("bench.force_len must be >= 0 and bench.train_pairs >= 1 (or null)")
 
 
 def bench_device(choice: str) -> torch.device:

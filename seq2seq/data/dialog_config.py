@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from seq2seq.config import BucketedLoaderConfig, Normalization, OnError, _choices, register_schema
+from seq2seq.ranges import ranged, split_size
 
 DialogFormat = _choices("DialogFormat", "chatterbot dailydialog tsv")
 
@@ -20,17 +21,17 @@ class DialogDataConfig(BucketedLoaderConfig):
     path: Optional[str] = None
     valid_path: Optional[str] = None  # with test_path: explicit split files instead of a seeded split
     test_path: Optional[str] = None
-    context_turns: int = 1  # the input is the last k turns before the response (tsv: taken as is)
+    context_turns: int = ranged(1, ge=1)  # the input is the last k turns before the response (tsv: taken as is)
     separator: str = " <sep> "  # joins the turns of a multi-turn context
     normalize: Normalization = Normalization.nfc
     lowercase: bool = False
-    min_len: int = 1
-    max_len: int = 200
-    valid_size: float = 0.05
-    test_size: float = 0.05
+    min_len: int = ranged(1, ge=0)
+    max_len: int = ranged(200, ge=1)
+    valid_size: float = split_size(0.05)
+    test_size: float = split_size(0.05)
     split_seed: int = 1
-    limit: Optional[int] = None  # use only the first N training pairs
-    valid_limit: Optional[int] = None  # use only the first N validation pairs (validation runs every epoch)
+    limit: Optional[int] = ranged(None, ge=1)  # use only the first N training pairs
+    valid_limit: Optional[int] = ranged(None, ge=1)  # use only the first N validation pairs (validation runs every epoch)
     on_error: OnError = OnError.error  # malformed files/lines and empty turns: stop, or skip and count
 
 

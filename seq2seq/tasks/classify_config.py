@@ -4,7 +4,7 @@ import (``seq2seq.tasks`` imports the classification task, which imports this)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from seq2seq.config import (
     BucketedLoaderConfig,
@@ -15,10 +15,15 @@ from seq2seq.config import (
     _choices,
     register_schema,
 )
-from seq2seq.errors import ConfigError
+from seq2seq.ranges import check_ranges, ranged, split_size
 
 TableFormat = _choices("TableFormat", "tsv csv")
 Pooling = _choices("Pooling", "last mean max attention")
+COLUMN = "a column index >= 0 or a column name"
+
+
+def _is_column(v: Any) -> bool:
+    return isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
 
 
 @dataclass
@@ -30,17 +35,17 @@ class LabeledDataConfig(BucketedLoaderConfig):
     format: TableFormat = TableFormat.tsv
     delimiter: Optional[str] = None
     header: bool = False
-    text_col: Union[int, str] = 0
-    label_col: Union[int, str] = 1
+    text_col: Union[int, str] = ranged(0, test=_is_column, text=COLUMN)
+    label_col: Union[int, str] = ranged(1, test=_is_column, text=COLUMN)
     label_map: dict[str, str] = field(default_factory=dict)
     normalize: Normalization = Normalization.nfc
     lowercase: bool = False
-    max_len: Optional[int] = None
-    valid_size: float = 0.1
-    test_size: float = 0.1
+    max_len: Optional[int] = ranged(None, ge=1)
+    valid_size: float = split_size(0.1)
+    test_size: float = split_size(0.1)
     stratify: bool = True
     split_seed: int = 1
-    limit: Optional[int] = None
+    limit: Optional[int] = ranged(None, ge=1)
     on_error: OnError = OnError.error
     unknown_label: OnError = OnError.error
     batch_size: int = 32
@@ -50,25 +55,27 @@ class LabeledDataConfig(BucketedLoaderConfig):
 class ClassifierModelConfig:
     kind: str = "classifier"
     cell: Cell = Cell.lstm
-    embedding_dim: int = 128
-    hidden_size: int = 128
-    num_layers: int = 1
+    embedding_dim: int = ranged(128, ge=1)
+    hidden_size: int = ranged(128, ge=1)
+    num_layers: int = ranged(1, ge=1)
     bidirectional: bool = True
-    dropout: float = 0.0
+    dropout: float = ranged(0.0, ge=0, lt=1)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     pooling: Pooling = Pooling.attention
-    mlp_hidden: list[int] = field(default_factory=list)
-    mlp_dropout: float = 0.0
+    mlp_hidden: list[int] = ranged(factory=list, each=True, ge=1)  # sizes of hidden layers before the output
+    mlp_dropout: float = ranged(0.0, ge=0, lt=1)
 
 
 def check_model_config(model: dict) -> None:
-    """Value ranges of ``model`` keys that the schema cannot express; raises a one-line ``ConfigError``."""
-    for key in ("dropout", "mlp_dropout"):
-        if not 0.0 <= model[key] < 1.0:
-            raise ConfigError(f"model.{key}={model[key]} must be in [0, 1)")
-    if any(size < 1 for size in model["mlp_hidden"]):
-        raise ConfigError(f"model.mlp_hidden={model['mlp_hidden']} must list layer sizes >= 1")
+    """The ranges of the ``model`` keys (validation checks them too; kept for checkpoints' configs)."""
+    check_ranges("model", ClassifierModelConfig, model)
 
 
-register_schema("data", "labeled", LabeledDataConfig)
+def _data_rules(cfg: dict) -> None:
+    from seq2seq.data.labeled_prepare import check_data_config  # the data package imports this module's package
+
+    check_data_config(cfg["data"])
+
+
+register_schema("data", "labeled", LabeledDataConfig, _data_rules)
 register_schema("model", "classifier", ClassifierModelConfig)

@@ -1,5 +1,5 @@
 """Config schemas of the forecasting task (``data.kind=csv_series``, ``model.kind=forecaster``), registered
-with ``seq2seq.config`` on import. Relations between data keys are checked by ``check_series_config``."""
+with ``seq2seq.config`` on import. Relations between data keys are checked by ``check_series_config`` at validation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from seq2seq.config import Cell, Nonlinearity, _choices, register_schema
+from seq2seq.ranges import ranged, split_size
 
 ScalerKind = _choices("ScalerKind", "standard minmax none")
 OnMissing = _choices("OnMissing", "error ffill")
@@ -21,19 +22,19 @@ class SeriesDataConfig:
     time_column: Optional[str] = None  # kept for the forecasts file; never an input
     features: Optional[list[str]] = None  # input columns; null: every column but time_column
     targets: list[str] = field(default_factory=list)  # predicted columns; their past is always an input
-    window: int = 96
-    horizon: int = 24
-    stride: int = 1
-    train_size: Optional[float] = None  # fraction (< 1) or rows (>= 1); null: all rows before valid
-    valid_size: float = 0.2
-    test_size: float = 0.2
+    window: int = ranged(96, ge=1)
+    horizon: int = ranged(24, ge=1)
+    stride: int = ranged(1, ge=1)
+    train_size: Optional[float] = split_size(None, positive=True)  # fraction (< 1) or rows; null: all before valid
+    valid_size: float = split_size(0.2, positive=True)
+    test_size: float = split_size(0.2, positive=True)
     eval_context: bool = True  # valid/test windows may read inputs from rows before their split
     scaler: ScalerKind = ScalerKind.standard
-    season: int = 24
+    season: int = ranged(24, ge=1)  # <= window (the seasonal-naive baseline repeats the window's last season)
     on_missing: OnMissing = OnMissing.error
-    batch_size: int = 64
-    eval_batch_size: int = 256
-    num_workers: int = 0
+    batch_size: int = ranged(64, ge=1)
+    eval_batch_size: int = ranged(256, ge=1)
+    num_workers: int = ranged(0, ge=0)
     pin_memory: bool = True
 
 
@@ -41,9 +42,9 @@ class SeriesDataConfig:
 class ForecasterModelConfig:
     kind: str = "forecaster"
     cell: Cell = Cell.lstm
-    hidden_size: int = 64
-    num_layers: int = 1
-    dropout: float = 0.0
+    hidden_size: int = ranged(64, ge=1)
+    num_layers: int = ranged(1, ge=1)
+    dropout: float = ranged(0.0, ge=0, lt=1)
     head: Head = Head.direct
     residual: bool = True
     subtract_last: bool = False
@@ -51,6 +52,12 @@ class ForecasterModelConfig:
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
 
 
-register_schema("data", "csv_series", SeriesDataConfig)
+def _data_rules(cfg: dict) -> None:
+    from seq2seq.data.forecast import check_series_config  # the data package imports this module's package
+
+    check_series_config(cfg["data"])
+
+
+register_schema("data", "csv_series", SeriesDataConfig, _data_rules)
 register_schema("model", "forecaster", ForecasterModelConfig)
 

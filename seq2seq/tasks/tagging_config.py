@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from seq2seq.config import BucketedLoaderConfig, Cell, OnError, _choices, register_schema
+from seq2seq.ranges import ranged, split_size
 
 Scheme = _choices("Scheme", "iob1 iob2 bioes")
 CharEncoderKind = _choices("CharEncoderKind", "cnn lstm none")
@@ -23,19 +24,19 @@ class ConllDataConfig(BucketedLoaderConfig):
     token_col: int = 0
     tag_col: int = -1  # negative: counted from the last column
     separator: Optional[str] = None  # null: any white space
-    n_cols: Optional[int] = None  # null: as many as the file's first token line
+    n_cols: Optional[int] = ranged(None, ge=2)  # null: as many as the file's first token line
     scheme_in: Scheme = Scheme.iob2  # the files' scheme
     scheme_out: Scheme = Scheme.bioes  # the scheme the model tags in
     lowercase: bool = True  # word lookup (characters keep their case)
     zero_digits: bool = True  # word lookup: every digit becomes 0
-    min_freq: int = 1
-    max_size: Optional[int] = None  # word vocabulary cap, specials included
-    char_min_freq: int = 1
-    max_word_chars: int = 30  # characters of a token seen by the character encoder
-    valid_size: float = 0.1
-    test_size: float = 0.1
+    min_freq: int = ranged(1, ge=1)
+    max_size: Optional[int] = ranged(None, ge=5)  # word vocabulary cap, the 4 specials included
+    char_min_freq: int = ranged(1, ge=1)
+    max_word_chars: int = ranged(30, ge=1)  # characters of a token seen by the character encoder
+    valid_size: float = split_size(0.1)
+    test_size: float = split_size(0.1)
     split_seed: int = 1
-    limit: Optional[int] = None
+    limit: Optional[int] = ranged(None, ge=1)
     on_error: OnError = OnError.error
     batch_size: int = 32
     eval_batch_size: int = 256
@@ -44,23 +45,29 @@ class ConllDataConfig(BucketedLoaderConfig):
 @dataclass
 class TaggerModelConfig:
     kind: str = "tagger"
-    embedding_dim: int = 100
+    embedding_dim: int = ranged(100, ge=1)
     char_encoder: CharEncoderKind = CharEncoderKind.cnn
-    char_dim: int = 30
-    char_hidden: int = 100  # CNN filters, or LSTM size per direction
-    char_kernel: int = 3
-    casing_dim: int = 10  # 0: no casing feature
+    char_dim: int = ranged(30, ge=1)
+    char_hidden: int = ranged(100, ge=1)  # CNN filters, or LSTM size per direction
+    char_kernel: int = ranged(3, ge=1)
+    casing_dim: int = ranged(10, ge=0)  # 0: no casing feature
     cell: Cell = Cell.lstm
-    hidden_size: int = 100  # per direction
-    encoder_layers: int = 1
+    hidden_size: int = ranged(100, ge=1)  # per direction
+    encoder_layers: int = ranged(1, ge=1)
     packed: bool = False  # true: a PackedSequence through one bidirectional call; false: per-direction calls
-    dropout: float = 0.5
-    word_dropout: float = 0.25
+    dropout: float = ranged(0.5, ge=0, lt=1)
+    word_dropout: float = ranged(0.25, ge=0, lt=1)
     output: OutputLayer = OutputLayer.crf
     constrained: bool = True
     embeddings_path: Optional[str] = None
     freeze_embeddings: bool = False
 
 
-register_schema("data", "conll", ConllDataConfig)
+def _data_rules(cfg: dict) -> None:
+    from seq2seq.data.tagging import conll_format  # the data package imports this module's package
+
+    conll_format(cfg["data"])  # token_col != tag_col
+
+
+register_schema("data", "conll", ConllDataConfig, _data_rules)
 register_schema("model", "tagger", TaggerModelConfig)
