@@ -20,12 +20,11 @@ from omegaconf import DictConfig
 
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
-from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.config import DecodingConfig
+from seq2seq.decoding_config import validate_chat_config, validate_decoding
 from seq2seq.errors import ConfigError
 from seq2seq.resources import config_dir
 
-CHAT_SCALARS = {"ckpt_path": str, "device": str, "context_turns": (int, type(None)),
-                "separator": (str, type(None)), "show_context": bool}
 HELP = ("commands: /reset (forget the dialog), /context (input of the last reply), "
         "/set <decoding key> <value> (e.g. /set temperature 0.7, /set strategy greedy), /help, /quit")
 
@@ -58,12 +57,15 @@ class ChatSession:
     def set(self, key: str, raw: str) -> str:
         """Change one decoding setting, validated like the ``decoding`` section; ``strategy greedy`` is
         beam search with beam_size 1."""
-        value = yaml.safe_load(raw) if raw else None
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            raise ConfigError(f"/set {key}: cannot read the value {raw!r}; give a number, true/false or a word") from None
         update = {"strategy": "beam", "beam_size": 1} if (key, value) == ("strategy", "greedy") else {key: value}
         if key not in {f.name for f in fields(DecodingConfig)}:
             raise ConfigError(f"/set: unknown decoding key {key!r}; one of {', '.join(f.name for f in fields(DecodingConfig))}")
         merged = {**self.decoding, **update, "n_best": 1}
-        self.decoding = validate_sections({"decoding": merged}, {"decoding": DecodingConfig}, {})["decoding"]
+        self.decoding = validate_decoding(merged)  # ranges and rules too: /set beam_size 0 is refused
         return ", ".join(f"{k}={self.decoding[k]}" for k in update)
 
 
@@ -118,7 +120,7 @@ def chat_loop(session: ChatSession, interactive: bool, show_context: bool) -> No
 
 
 def chat(cfg: DictConfig | dict) -> None:
-    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, CHAT_SCALARS)
+    cfg = validate_chat_config(cfg)  # types, ranges, rules and the device, before anything is loaded
     task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
     if not hasattr(task, "translate"):
         raise ConfigError(f"{cfg['ckpt_path']}: a {task.kind} checkpoint; chat needs a seq2seq (chatbot) one")

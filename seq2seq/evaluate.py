@@ -14,13 +14,10 @@ from omegaconf import DictConfig
 
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
-from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.decoding_config import apply_reader_overrides, validate_evaluate_config
 from seq2seq.resources import config_dir
 
 log = logging.getLogger("seq2seq.evaluate")
-
-EVAL_SCALARS = {"ckpt_path": str, "split": str, "input": (str, type(None)), "output_dir": (str, type(None)),
-                "device": str}
 
 
 def default_output_dir(ckpt_path: Path, name: str) -> Path:
@@ -29,10 +26,11 @@ def default_output_dir(ckpt_path: Path, name: str) -> Path:
 
 
 def evaluate(cfg: DictConfig | dict) -> dict:
-    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, EVAL_SCALARS)
+    cfg = validate_evaluate_config(cfg)  # types, ranges, rules and the device, before anything is loaded
     ckpt_path = Path(to_absolute_path(cfg["ckpt_path"]))
     device = pick_device(cfg["device"])
     task = load_task(ckpt_path, device)
+    apply_reader_overrides(task, cfg["data"])
     input_path = to_absolute_path(cfg["input"]) if cfg["input"] else None
     name = Path(input_path).stem if input_path else cfg["split"]
     out_dir = Path(to_absolute_path(cfg["output_dir"])) if cfg["output_dir"] else default_output_dir(ckpt_path, name)

@@ -12,14 +12,9 @@ from omegaconf import DictConfig
 
 from seq2seq.checkpoint import load_task, pick_device
 from seq2seq.cli import one_line_errors
-from seq2seq.config import DecodingConfig, validate_sections
+from seq2seq.decoding_config import apply_reader_overrides, validate_predict_config
 from seq2seq.data.textio import input_lines
-from seq2seq.errors import ConfigError
 from seq2seq.resources import config_dir
-
-PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
-                   "show_scores": bool, "format": str, "device": str}
-OUTPUT_FORMATS = ("text", "json")
 
 
 def read_lines(path: str | None) -> list[str]:
@@ -28,10 +23,9 @@ def read_lines(path: str | None) -> list[str]:
 
 
 def predict(cfg: DictConfig | dict) -> list[str]:
-    cfg = validate_sections(cfg, {"decoding": DecodingConfig}, PREDICT_SCALARS)
-    if cfg["format"] not in OUTPUT_FORMATS:
-        raise ConfigError(f"format={cfg['format']} is not one of {', '.join(OUTPUT_FORMATS)}")
+    cfg = validate_predict_config(cfg)  # types, ranges, rules and the device, before anything is loaded
     task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
+    apply_reader_overrides(task, cfg["data"])
     lines = read_lines(cfg["input"])
     with torch.inference_mode():
         outputs = task.predict_lines(lines, {**cfg["decoding"], "format": cfg["format"]}, cfg["show_scores"])
