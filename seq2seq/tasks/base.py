@@ -76,9 +76,7 @@ class BaseTask(L.LightningModule):
             return loss
         step = self.trainer.global_step if self.trainer is not None else 0
         if step % max(1, self.trainer.log_every_n_steps if self.trainer else 1) == 0 and not bool(torch.isfinite(loss)):
-            raise NonFiniteLossError(
-                f"training loss became {float(loss)} at step {step}; lower optim.lr, keep "
-                "trainer.gradient_clip_val set, or set loss.on_nonfinite=skip to skip such batches")
+            raise NonFiniteLossError(f"training loss became {float(loss)} at step {step}; {self._nonfinite_fix()}")
         return loss
 
     def on_validation_start(self) -> None:
@@ -86,8 +84,19 @@ class BaseTask(L.LightningModule):
             bad = [n for n, p in self.named_parameters() if not bool(torch.isfinite(p).all())]
             if bad:
                 raise NonFiniteLossError(f"parameter {bad[0]} holds NaN/inf at step {self.trainer.global_step}; "
-                                         "no checkpoint was written from it; lower optim.lr or set "
-                                         "loss.on_nonfinite=skip")
+                                         f"no checkpoint was written from it; {self._nonfinite_fix()}")
+
+    def _nonfinite_fix(self) -> str:
+        """Only the fixes this run can still apply: skip is not offered when already set or under DDP
+        (which refuses it), clipping not when already on."""
+        fixes = [f"lower optim.lr (now {self.hparams.optim['lr']:g})"]
+        trainer_cfg = self.run_config.get("trainer", {})
+        if trainer_cfg.get("gradient_clip_val") in (None, 0, 0.0):
+            fixes.append("set trainer.gradient_clip_val=1.0")
+        loss_cfg = self.run_config.get("loss", {})
+        if loss_cfg.get("on_nonfinite", "error") != "skip" and "ddp" not in str(trainer_cfg.get("strategy", "")):
+            fixes.append("set loss.on_nonfinite=skip to skip such batches")
+        return ", or ".join(fixes)
 
     # -- device transfer ---------------------------------------------------------------------------------
     def transfer_batch_to_device(self, batch, device, dataloader_idx):
