@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from seq2seq.checkpoint import AtomicCheckpointIO, read_checkpoint, resolve_resume
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_train_config
+from seq2seq.config_rules import check_machine
 from seq2seq.errors import ConfigError
 from seq2seq.resources import config_dir
 from seq2seq.tasks import task_kind
@@ -84,6 +85,7 @@ def train(cfg: DictConfig | dict) -> dict:
     cfg = validate_train_config(cfg)
     if cfg["resume"]:
         cfg = resumed_config(cfg)
+    check_machine(cfg["trainer"])  # CUDA asked for where there is none: one line, before any data is read
     run_dir = Path(cfg["paths"]["output_dir"])
     L.seed_everything(cfg["seed"], workers=True)
     torch.set_float32_matmul_precision("high")
