@@ -7,6 +7,7 @@ temporary name and renamed when complete, so a crash cannot leave a valid-lookin
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -35,11 +36,19 @@ class NpyAppender:
         self._fh = open(self._tmp, "wb")  # noqa: SIM115  (open until close/abort: appended to in chunks)
         self._header_size = len(_header(self.dtype, 0))
         self._fh.write(_header(self.dtype, 0))
+        self._hash = hashlib.sha256()
 
     def append(self, values: np.ndarray) -> None:
         values = np.ascontiguousarray(values, dtype=self.dtype)
-        self._fh.write(values.tobytes())
+        data = values.tobytes()
+        self._fh.write(data)
+        self._hash.update(data)
         self.length += len(values)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the data (not the header) written so far: what ``scan_npy`` checks on reading."""
+        return self._hash.hexdigest()
 
     def close(self) -> None:
         header = _header(self.dtype, self.length)
@@ -68,3 +77,26 @@ def open_npy(path: str | Path, dtype: np.dtype | type, fix: str) -> np.ndarray:
     if array.ndim != 1 or array.dtype != np.dtype(dtype):
         raise DataError(f"{path}: expected a 1-D {np.dtype(dtype)} array, found {array.dtype} {array.shape}; {fix}")
     return array
+
+
+def scan_npy(path: str | Path, digest: str, fix: str, id_limit: int | None = None, chunk_bytes: int = 1 << 24) -> None:
+    """One pass over the data of the ``.npy`` file ``path`` (already checked by ``open_npy``), read in chunks
+    with plain reads (not through a mapping, so the process does not map the whole file): its SHA-256 must
+    be ``digest``, and with ``id_limit`` every value must lie in ``[0, id_limit)``. A damaged file raises a
+    one-line ``DataError`` ending with ``fix``."""
+    h, low, high = hashlib.sha256(), 0, -1
+    with open(path, "rb", buffering=0) as fh:
+        npy_format.read_magic(fh)
+        _, _, dtype = npy_format.read_array_header_1_0(fh)
+        buffer = bytearray(chunk_bytes - chunk_bytes % dtype.itemsize)
+        while n := fh.readinto(buffer):
+            h.update(memoryview(buffer)[:n])
+            if id_limit is not None:
+                values = np.frombuffer(buffer, dtype=dtype, count=n // dtype.itemsize)
+                low, high = min(low, int(values.min())), max(high, int(values.max()))
+    if h.hexdigest() != digest:
+        raise DataError(f"{path}: content changed since it was prepared (checksum mismatch: damaged or edited); {fix}")
+    if id_limit is not None and (low < 0 or high >= id_limit):
+        bad = low if low < 0 else high
+        raise DataError(f"{path}: token id {bad} outside the vocabulary of {id_limit} (damaged or prepared with "
+                        f"another tokenizer); {fix}")

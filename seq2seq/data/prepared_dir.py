@@ -2,7 +2,7 @@
 
 Layout::
 
-    <dir>/manifest.json                  format version, settings, input digests, counts
+    <dir>/manifest.json                  format version, settings, input digests, counts, checksums
     <dir>/tokenizer_source.*, tokenizer_target.*   as ``save_tokenizer_files`` writes them
     <dir>/<split>/{src,tgt}_ids.npy      int32, all sequences of the split back to back
     <dir>/<split>/{src,tgt}_offsets.npy  int64, len(split) + 1: sequence i is ids[offsets[i]:offsets[i+1]]
@@ -10,7 +10,9 @@ Layout::
     <dir>/{valid,test}/texts.json        the normalised texts (metric references); the training split has none
 
 Training opens the arrays memory-mapped, so its memory does not grow with the corpus: only the pages of the
-batches being read are resident.
+batches being read are resident. Opening checks every file against the SHA-256 the manifest holds for it
+(``counts.<split>.checksums``) and every token id against the vocabulary, in one streamed pass, so a damaged
+array stops the run before training instead of training silently on garbage or failing mid-epoch.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from seq2seq.data.cache import file_digest
-from seq2seq.data.npy_files import NpyAppender, open_npy
+from seq2seq.data.npy_files import NpyAppender, open_npy, scan_npy
 from seq2seq.data.prepare import LOADER_KEYS, PairSplit, PreparedPairs
 from seq2seq.data.ragged import Ragged
 from seq2seq.errors import DataError
@@ -31,7 +33,7 @@ from seq2seq.tokenizers import Tokenizer, load_tokenizer_file, save_tokenizer_fi
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: leak-free grouped splits (seq2seq.data.split)
+FORMAT_VERSION = 3  # 2: leak-free grouped splits (seq2seq.data.split); 3: per-file checksums
 MANIFEST = "manifest.json"
 SPLITS = ("train", "valid", "test")
 INPUT_KEYS = ("path", "valid_path", "test_path")
@@ -82,10 +84,12 @@ class SplitWriter:
         """Finishes the files; returns the split's counts for the manifest."""
         for f in self.files.values():
             f.close()
+        checksums = {f"{name}.npy": f.digest for name, f in self.files.items()}
         if self.texts is not None:
             (self.directory / "texts.json").write_text(json.dumps(self.texts, ensure_ascii=False), encoding="utf-8")
+            checksums["texts.json"] = file_digest(self.directory / "texts.json")
         return {"pairs": self.pairs, "src_tokens": self.files["src_ids"].length,
-                "tgt_tokens": self.files["tgt_ids"].length}
+                "tgt_tokens": self.files["tgt_ids"].length, "checksums": checksums}
 
     def abort(self) -> None:
         for f in self.files.values():
@@ -176,15 +180,27 @@ def check_manifest(directory: Path, manifest: dict, data: dict, tok_cfg: dict, f
                             f"{data[key]} (its content changed); {fix}")
 
 
-def _open_split(directory: Path, name: str, expected: int, fix: str) -> PairSplit:
-    d = directory / name
+def _open_split(directory: Path, name: str, counts: dict, vocab_sizes: tuple[int, int], fix: str) -> PairSplit:
+    """One split, memory-mapped, after checking every file's checksum and every id against the vocabulary."""
+    d, expected = directory / name, counts["pairs"]
     src = MappedRagged(str(d / "src_ids.npy"), str(d / "src_offsets.npy"), fix)
     tgt = MappedRagged(str(d / "tgt_ids.npy"), str(d / "tgt_offsets.npy"), fix)
     lengths = open_npy(d / "lengths.npy", np.int32, fix)
     if not len(src) == len(tgt) == len(lengths) == expected:
         raise DataError(f"{d}: {len(src)} source / {len(tgt)} target / {len(lengths)} length entries, the manifest "
                         f"says {expected} pairs; {fix}")
-    texts = split_texts(directory, name, fix) if name != "train" else (None, None)
+    checksums = counts.get("checksums") or {}
+    limits = {"src_ids": vocab_sizes[0], "tgt_ids": vocab_sizes[1], "src_offsets": None, "tgt_offsets": None,
+              "lengths": None}
+    for stem, limit in limits.items():
+        if f"{stem}.npy" not in checksums:
+            raise DataError(f"{directory / MANIFEST}: no checksum for {name}/{stem}.npy; {fix}")
+        scan_npy(d / f"{stem}.npy", checksums[f"{stem}.npy"], fix, limit)
+    if name == "train":
+        return PairSplit(None, None, src, tgt, stored_lengths=lengths)
+    if file_digest(d / "texts.json") != checksums.get("texts.json"):
+        raise DataError(f"{d / 'texts.json'}: content changed since it was prepared (checksum mismatch); {fix}")
+    texts = split_texts(directory, name, fix)
     return PairSplit(texts[0], texts[1], src, tgt, stored_lengths=lengths)
 
 
@@ -212,6 +228,7 @@ def open_prepared(data: dict, tok_cfg: dict) -> PreparedPairs:
     check_manifest(directory, manifest, data, tok_cfg, fix)
     src_tok = _load_tokenizer(directory, "source", fix)
     tgt_tok = src_tok if manifest["shared"] else _load_tokenizer(directory, "target", fix)
-    splits = {name: _open_split(directory, name, manifest["counts"][name]["pairs"], fix) for name in SPLITS}
+    sizes = (src_tok.vocab_size, tgt_tok.vocab_size)
+    splits = {name: _open_split(directory, name, manifest["counts"][name], sizes, fix) for name in SPLITS}
     log.info("opened prepared data %s (%s)", directory, ", ".join(f"{k}={len(v)}" for k, v in splits.items()))
     return PreparedPairs(src_tok, tgt_tok, splits)
