@@ -18,41 +18,25 @@ import yaml
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.checkpoint import pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig
 from seq2seq.decoding_config import validate_chat_config, validate_decoding
 from seq2seq.errors import ConfigError
+from seq2seq.inference import load
+from seq2seq.inference.chat import Chat
 from seq2seq.resources import config_dir
 
 HELP = ("commands: /reset (forget the dialog), /context (input of the last reply), "
         "/set <decoding key> <value> (e.g. /set temperature 0.7, /set strategy greedy), /help, /quit")
 
 
-class ChatSession:
-    """One conversation: its history, its context window and its decoding settings."""
-
-    def __init__(self, task, decoding: dict, context_turns: int, separator: str):
-        if context_turns < 1:
-            raise ConfigError(f"context_turns must be >= 1, got {context_turns}")
-        self.task, self.decoding = task, decoding
-        self.context_turns, self.separator = context_turns, separator
-        self.history: list[str] = []
-        self.last_context: str | None = None
-
-    def context(self, user_turn: str) -> str:
-        """The model input for ``user_turn``: the last ``context_turns`` turns, oldest first."""
-        return self.separator.join([*self.history, user_turn][-self.context_turns :])
+class ChatSession(Chat):
+    """The predictor's ``Chat`` (history, context window, decoding settings) with the CLI's ``/set``."""
 
     @torch.inference_mode()
     def reply(self, user_turn: str) -> str:
-        self.last_context = self.context(user_turn)
-        answer = self.task.translate([self.last_context], self.decoding)[0][0][0]
-        self.history += [user_turn, answer]
-        return answer
-
-    def reset(self) -> None:
-        self.history, self.last_context = [], None
+        return super().reply(user_turn)
 
     def set(self, key: str, raw: str) -> str:
         """Change one decoding setting, validated like the ``decoding`` section; ``strategy greedy`` is
@@ -121,13 +105,11 @@ def chat_loop(session: ChatSession, interactive: bool, show_context: bool) -> No
 
 def chat(cfg: DictConfig | dict) -> None:
     cfg = validate_chat_config(cfg)  # types, ranges, rules and the device, before anything is loaded
-    task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
-    if not hasattr(task, "translate"):
-        raise ConfigError(f"{cfg['ckpt_path']}: a {task.kind} checkpoint; chat needs a seq2seq (chatbot) one")
-    data = task.run_config.get("data", {})
+    predictor = load(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]), ("seq2seq",), "chat")
+    data = predictor.config.get("data", {})
     turns = cfg["context_turns"] or data.get("context_turns", 1)
     separator = cfg["separator"] if cfg["separator"] is not None else data.get("separator", " <sep> ")
-    session = ChatSession(task, {**cfg["decoding"], "n_best": 1}, turns, separator)
+    session = ChatSession(predictor, turns, separator, {**cfg["decoding"], "n_best": 1})
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"chatbot from {cfg['ckpt_path']} (context: {turns} turns). {HELP}")

@@ -12,9 +12,10 @@ import torch
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.checkpoint import pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.decoding_config import apply_reader_overrides, validate_evaluate_config
+from seq2seq.inference import load
 from seq2seq.resources import config_dir
 
 log = logging.getLogger("seq2seq.evaluate")
@@ -29,8 +30,8 @@ def evaluate(cfg: DictConfig | dict) -> dict:
     cfg = validate_evaluate_config(cfg)  # types, ranges, rules and the device, before anything is loaded
     ckpt_path = Path(to_absolute_path(cfg["ckpt_path"]))
     device = pick_device(cfg["device"])
-    task = load_task(ckpt_path, device)
-    apply_reader_overrides(task, cfg["data"])
+    predictor = load(ckpt_path, device, command="evaluate")
+    apply_reader_overrides(predictor, cfg["data"])
     input_path = to_absolute_path(cfg["input"]) if cfg["input"] else None
     name = Path(input_path).stem if input_path else cfg["split"]
     out_dir = Path(to_absolute_path(cfg["output_dir"])) if cfg["output_dir"] else default_output_dir(ckpt_path, name)
@@ -38,8 +39,8 @@ def evaluate(cfg: DictConfig | dict) -> dict:
     log.info("evaluating %s on %s with %s", ckpt_path.name, name, device)
     started = time.perf_counter()
     with torch.inference_mode():
-        # The task reads the split the way it was trained, decodes, scores, and writes its predictions.
-        metrics = task.evaluate_data(cfg["split"], input_path, cfg["decoding"], out_dir)
+        # The predictor reads the split the way it was trained, decodes, scores, and writes its predictions.
+        metrics = predictor.evaluate(cfg["split"], input_path, cfg["decoding"], out_dir)
     seconds = time.perf_counter() - started
     metrics = {**metrics, "seconds": round(seconds, 2),
                "examples_per_second": round(metrics["examples"] / max(seconds, 1e-9), 1)}

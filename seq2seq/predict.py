@@ -10,10 +10,11 @@ import torch
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from seq2seq.checkpoint import load_task, pick_device
+from seq2seq.checkpoint import pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.decoding_config import apply_reader_overrides, validate_predict_config
 from seq2seq.data.textio import input_lines
+from seq2seq.inference import load
 from seq2seq.resources import config_dir
 
 
@@ -24,11 +25,11 @@ def read_lines(path: str | None) -> list[str]:
 
 def predict(cfg: DictConfig | dict) -> list[str]:
     cfg = validate_predict_config(cfg)  # types, ranges, rules and the device, before anything is loaded
-    task = load_task(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]))
-    apply_reader_overrides(task, cfg["data"])
+    predictor = load(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]), command="predict")
+    apply_reader_overrides(predictor, cfg["data"])
     lines = read_lines(cfg["input"])
     with torch.inference_mode():
-        outputs = task.predict_lines(lines, {**cfg["decoding"], "format": cfg["format"]}, cfg["show_scores"])
+        outputs = predictor.predict_lines(lines, {**cfg["decoding"], "format": cfg["format"]}, cfg["show_scores"])
     text = "".join(o + "\n" for o in outputs)
     if cfg["output"]:
         Path(to_absolute_path(cfg["output"])).write_text(text, encoding="utf-8")

@@ -74,7 +74,7 @@ def test_decoding_keep_greedy_reaches_beam_search(train_overrides, monkeypatch, 
     """``decoding.keep_greedy`` from the config is what the task's search hands to beam search."""
     from conftest import compose_cfg
 
-    import seq2seq.tasks.seq2seq as task_module
+    import seq2seq.inference.translation as task_module  # the task's search is the predictor's
     from seq2seq.config import validate_train_config
     from seq2seq.tasks.seq2seq import Seq2SeqTask
 

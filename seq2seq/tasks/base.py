@@ -3,6 +3,8 @@ gradient-norm logging and gathering of per-rank results."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightning as L
 import torch
 import torch.distributed as dist
@@ -29,6 +31,7 @@ class BaseTask(L.LightningModule):
     ``weights_only=True``); tokenizers and the resolved run config travel in ``checkpoint["seq2seq"]``."""
 
     kind = ""
+    predictor_class: type = None  # the task's seq2seq.inference predictor
 
     def __init__(self):
         super().__init__()
@@ -182,14 +185,19 @@ class BaseTask(L.LightningModule):
         """The module for a validated run config, with tokenizers etc. taken from the prepared datamodule."""
         raise NotImplementedError
 
+    def predictor(self):
+        """The inference object (``seq2seq.inference``) around this module's own model and tokenizers:
+        evaluate and predict are implemented there once, for checkpoints and live modules alike."""
+        return self.predictor_class(self.model, self.tokenizers, self.run_config, dict(self.hparams))
+
     def evaluate_data(self, split: str, input_path: str | None, options: dict, out_dir) -> dict:
         """Score ``split`` of the run's data (or the file ``input_path``), write predictions into ``out_dir``,
         return metrics including ``examples``."""
-        raise NotImplementedError
+        return self.predictor().evaluate(split, input_path, options, Path(out_dir))
 
     def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
         """Outputs for raw input lines (``seq2seq.predict``)."""
-        raise NotImplementedError
+        return self.predictor().predict_lines(lines, options, show_scores)
 
     # -- helpers -------------------------------------------------------------------------------------
     def gather_objects(self, obj) -> list:

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from hydra.utils import to_absolute_path
 
-from seq2seq.data.collate import collate_pairs, collate_sources
-from seq2seq.data.datamodule import PairDataModule
-from seq2seq.data.text import normalize_text
+from seq2seq.inference.translation import TranslationPredictor, build_seq2seq_model, search
 from seq2seq.metrics import perplexity, text_metrics
 from seq2seq.models.attention import coverage_loss
 from seq2seq.models.pretrained import load_pretrained
-from seq2seq.models.sampling import sample
-from seq2seq.models.search import SearchResult, beam_search, max_lengths
-from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.models.search import SearchResult
 from seq2seq.plots import attention_figure
 from seq2seq.tasks.base import BaseTask
 from seq2seq.tokenizers import PAD, SPECIALS
 
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
-NOT_MODEL_KEYS = ("kind", "pretrained_source", "pretrained_target", "freeze_pretrained")
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +35,7 @@ def teacher_forcing_ratio(tf: dict, step: int) -> float:
 
 class Seq2SeqTask(BaseTask):
     kind = "seq2seq"
+    predictor_class = TranslationPredictor
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
                  src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict | None = None):
@@ -49,8 +43,7 @@ class Seq2SeqTask(BaseTask):
         if teacher_forcing is None:
             teacher_forcing = {"ratio": 1.0, "schedule": "constant", "k": 1000.0, "min_ratio": 0.0}
         self.save_hyperparameters()
-        self.model = Seq2SeqModel(src_vocab_size, tgt_vocab_size,
-                                  **{k: v for k, v in model.items() if k not in NOT_MODEL_KEYS})
+        self.model = build_seq2seq_model(model, src_vocab_size, tgt_vocab_size)
         self._eval: dict = {}
 
     @classmethod
@@ -103,39 +96,10 @@ class Seq2SeqTask(BaseTask):
         self.log("train/coverage_loss", value)
         return weight * value
 
-    # -- decoding ----------------------------------------------------------------------------------------
+    # -- decoding (the predictor's search: one implementation for validation, evaluate and predict) -------
     def search(self, src: torch.Tensor, src_lengths: torch.Tensor, beam_size: int | None = None,
                decoding: dict | None = None) -> SearchResult:
-        d = decoding or self.hparams.decoding
-        budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
-        rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0)}
-        if beam_size is None and d.get("strategy") == "sample":
-            generator = None
-            if d.get("seed") is not None:
-                generator = torch.Generator(device=src.device).manual_seed(d["seed"])
-            return sample(self.model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"],
-                          generator, **rules)
-        return beam_search(self.model, src, src_lengths, budget, beam_size or d["beam_size"],
-                           d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules,
-                           coverage_beta=d.get("coverage_penalty", 0.0), keep_greedy=d.get("keep_greedy", False))
-
-    def translate(self, texts: list[str], decoding: dict | None = None) -> list[list[tuple[str, float]]]:
-        """n-best (text, score) lists for raw input texts, normalised as the training data was."""
-        d = decoding or self.hparams.decoding
-        data = self.run_config.get("data", {})
-        clean = [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
-        src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
-        encoded = [src_tok.encode(t) for t in clean]
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        results: list = [None] * len(texts)
-        for start in range(0, len(order), d["batch_size"]):
-            rows = order[start : start + d["batch_size"]]
-            batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
-            out = self.search(batch["src"].to(self.device), batch["src_lengths_cpu"], decoding=d)
-            for r, i in enumerate(rows):
-                results[i] = [(tgt_tok.decode(out.tokens[r, n].tolist()), float(out.scores[r, n]))
-                              for n in range(out.tokens.size(1))]
-        return results
+        return search(self.model, src, src_lengths, decoding or self.hparams.decoding, beam_size)
 
     # -- validation and test ---------------------------------------------------------------------------
     def start_eval(self, stage: str) -> None:
@@ -189,43 +153,3 @@ class Seq2SeqTask(BaseTask):
             out_pieces = tgt_tok.pieces([i for i in out_ids if i != PAD])
             fig = attention_figure(weights, src_pieces, out_pieces, f"{stage} step {self.global_step}")
             writer.add_figure(f"{stage}/attention", fig, self.global_step)
-
-    # -- evaluate / predict CLIs -------------------------------------------------------------------------
-    def evaluate_data(self, split: str, input_path: str | None, decoding: dict, out_dir: Path) -> dict:
-        """Decode a split of the training data (or ``input_path``, read the same way), write
-        ``predictions.txt`` (one output per line, input order) and return the metrics."""
-        sources, references = PairDataModule.eval_examples(self.run_config["data"], split, input_path)
-        metrics, outputs = self.evaluate_examples(sources, references, decoding)
-        (out_dir / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
-        return {**metrics, "examples": len(sources)}
-
-    def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
-        """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
-        outputs = [nbest[0][0] for nbest in self.translate(sources, decoding)]
-        metrics = text_metrics(outputs, references)
-        nll = self.teacher_forced_nll(sources, references, decoding["batch_size"])
-        return {"loss": nll, "ppl": perplexity(nll), **metrics}, outputs
-
-    @torch.no_grad()
-    def teacher_forced_nll(self, sources: list[str], references: list[str], batch_size: int) -> float:
-        src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
-        total, tokens = 0.0, 0
-        for start in range(0, len(sources), batch_size):
-            items = [(i, np.asarray(src_tok.encode(s), dtype=np.int64), np.asarray(tgt_tok.encode(t), dtype=np.int64))
-                     for i, (s, t) in enumerate(zip(sources[start : start + batch_size],
-                                                    references[start : start + batch_size]))]
-            batch = collate_pairs(items)
-            logits, _ = self.model(batch["src"].to(self.device), batch["src_lengths_cpu"], batch["tgt_in"].to(self.device))
-            gold = batch["tgt_out"].to(self.device)
-            total += float(F.cross_entropy(logits.flatten(0, 1).float(), gold.flatten(), ignore_index=PAD, reduction="sum"))
-            tokens += int((gold != PAD).sum())
-        return total / max(tokens, 1)
-
-    def predict_lines(self, lines: list[str], decoding: dict, show_scores: bool = False) -> list[str]:
-        """One output line per input (n_best > 1: n lines per input, each prefixed by the input's number)."""
-        out = []
-        for number, nbest in enumerate(self.translate(lines, decoding), start=1):
-            for text, score in nbest:
-                line = f"{score:.4f}\t{text}" if show_scores else text
-                out.append(f"{number}\t{line}" if len(nbest) > 1 else line)
-        return out

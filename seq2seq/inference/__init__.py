@@ -1,0 +1,66 @@
+"""Inference from a checkpoint alone, in plain PyTorch (no Lightning, no Hydra): ``load(path)`` returns the
+task's predictor. The public entry is ``seq2seq.load``; the CLIs predict/evaluate/chat use the same objects."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import torch
+
+from seq2seq.errors import CheckpointError
+from seq2seq.inference.base import Predictor, checkpoint_metrics
+
+# checkpoint kind → "module:class", imported on demand (a translation predictor never imports the tagger).
+PREDICTORS = {
+    "seq2seq": "seq2seq.inference.translation:TranslationPredictor",
+    "tagging": "seq2seq.inference.ner:NERPredictor",
+    "classify": "seq2seq.inference.classify:ClassifyPredictor",
+    "lm": "seq2seq.inference.lm:LMPredictor",
+    "forecast": "seq2seq.inference.forecast:ForecastPredictor",
+}
+
+
+def predictor_class(kind: str, path: str | Path = "checkpoint") -> type[Predictor]:
+    if kind not in PREDICTORS:
+        raise CheckpointError(f"{path}: a checkpoint of task kind {kind!r}, which this seq2seq does not know "
+                              f"(known: {', '.join(sorted(PREDICTORS))}); use a checkpoint written by python -m "
+                              "seq2seq.train")
+    module, name = PREDICTORS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str, ...] | None = None,
+         command: str = "seq2seq.load") -> Predictor:
+    """The predictor of a ``.ckpt`` written by ``python -m seq2seq.train``, in eval mode on ``device``.
+    ``kinds``: the task kinds ``command`` accepts (None: any). A damaged file fails with one line."""
+    from seq2seq.checkpoint import OTHER, TOKENIZERS, check_state_dict, read_checkpoint
+
+    path = Path(path)
+    ckpt = read_checkpoint(path)
+    extra = ckpt["seq2seq"]
+    kind = extra["kind"]
+    task_cfg = extra["config"].get("task")
+    name = task_cfg.get("name", kind) if isinstance(task_cfg, dict) else kind
+    if kinds is not None and kind not in kinds:
+        raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
+                              f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
+    cls = predictor_class(kind, path)
+    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
+    if missing:
+        raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
+                              f"seq2seq.tokenizers); {OTHER}")
+    try:
+        model = cls.build_model(ckpt["hyper_parameters"])
+        tokenizers = cls.load_tokenizers(extra["tokenizers"])
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RuntimeError) as err:
+        raise CheckpointError(f"{path}: damaged {name} checkpoint: its hyper-parameters or tokenizers do not "
+                              f"build a {cls.__name__} ({type(err).__name__}: {str(err).splitlines()[0][:120]}); {OTHER}") from None
+    weights = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items()}
+    check_state_dict(path, model.state_dict(), weights)
+    model.load_state_dict(weights)
+    return cls(model.to(torch.device(device)).eval(), tokenizers, extra["config"], ckpt["hyper_parameters"],
+               checkpoint_metrics(ckpt))
+
+
+__all__ = ["PREDICTORS", "Predictor", "load", "predictor_class"]

@@ -1,0 +1,122 @@
+"""Text classification inference: texts → label and class probabilities."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seq2seq.data.collate import collate_labeled
+from seq2seq.data.labeled_prepare import encode_texts, label_ids
+from seq2seq.data.text import normalize_text
+from seq2seq.errors import DataError
+from seq2seq.inference.base import Predictor
+from seq2seq.inference.options import check_inputs
+from seq2seq.models.classifier import SequenceClassifier
+
+
+def build_classifier(model: dict, vocab_size: int, labels: list[str]) -> SequenceClassifier:
+    return SequenceClassifier(vocab_size, len(labels), **{k: v for k, v in model.items() if k != "kind"})
+
+
+@dataclass
+class Classification:
+    """One text: the most probable ``label`` and every label's ``probabilities`` (summing to 1)."""
+
+    label: str
+    probabilities: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class ClassifyPredictor(Predictor):
+    kind = "classify"
+    decoding_keys = ("batch_size",)
+
+    @staticmethod
+    def build_model(hparams: dict) -> SequenceClassifier:
+        return build_classifier(hparams["model"], hparams["vocab_size"], hparams["labels"])
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.hparams["labels"])
+
+    def describe(self) -> dict:
+        return {"labels": self.labels, "vocab_size": self.tokenizers["text"].vocab_size,
+                "max_input_tokens": self.config.get("data", {}).get("max_len"), "longer_inputs": "truncated"}
+
+    # -- the Python API ----------------------------------------------------------------------------------
+    def classify(self, texts: list[str], **decoding) -> list[Classification]:
+        """One ``Classification`` per text. Texts are normalised as the training data was, and cut to
+        ``data.max_len`` tokens as in training (``info()["max_input_tokens"]``)."""
+        d = self.decoding(decoding)
+        clean = self.normalize(check_inputs(texts, "texts"))
+        for i, text in enumerate(clean):
+            if not text:
+                raise DataError(f"inputs[{i}] is empty after normalisation; give a text to classify")
+        return [Classification(self.labels[int(p.argmax())], self._probs(p))
+                for p in self.predict_proba(clean, d["batch_size"])]
+
+    def predict(self, inputs: list, **decoding) -> list[dict]:
+        return [c.to_dict() for c in self.classify(inputs, **decoding)]
+
+    def normalize(self, texts: list[str]) -> list[str]:
+        data = self.config.get("data", {})
+        return [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
+
+    @torch.no_grad()
+    def predict_proba(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """(N, C) class probabilities of normalised texts, in input order (batches of similar length)."""
+        tokens, _ = encode_texts(self.tokenizers["text"], texts, self.config["data"].get("max_len"))
+        order = np.argsort(tokens.lengths, kind="stable")
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size].tolist()
+            batch = collate_labeled([(i, tokens[i], 0) for i in rows])
+            logits, _ = self.model(batch["tokens"].to(self.device), batch["lengths_cpu"])
+            out[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+        return out
+
+    def _probs(self, probs: np.ndarray) -> dict[str, float]:
+        return {name: round(float(p), 6) for name, p in zip(self.labels, probs)}
+
+    def probs_json(self, probs: np.ndarray) -> str:
+        return json.dumps(self._probs(probs), ensure_ascii=False)
+
+    # -- the CLIs --------------------------------------------------------------------------------------
+    def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
+        """``label<TAB>{"label": probability, ...}`` per input line (probabilities always shown, so
+        ``show_scores`` changes nothing). Texts are normalised as the training data was."""
+        clean = self.normalize(lines)
+        for number, text in enumerate(clean, start=1):
+            if not text:
+                raise DataError(f"input line {number} is empty; give one text to classify per line")
+        probs = self.predict_proba(clean, options["batch_size"])
+        return [f"{self.labels[int(p.argmax())]}\t{self.probs_json(p)}" for p in probs]
+
+    def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
+        """Classify a split of the training data (or ``input_path``, read the same way); write
+        ``predictions.tsv`` (text, gold, predicted, probabilities as JSON) and ``confusion_matrix.png``."""
+        from seq2seq.classification_metrics import classification_metrics, confusion_figure, confusion_matrix
+        from seq2seq.data.labeled_datamodule import LabeledDataModule  # the training data's reader
+        from seq2seq.plots import plt
+
+        out_dir, data = Path(out_dir), self.config["data"]
+        rows = LabeledDataModule.eval_rows(data, split, input_path)
+        rows, gold = label_ids(rows, self.labels, data["unknown_label"], Path(input_path).name if input_path else split)
+        probs = self.predict_proba(rows.texts, options["batch_size"])
+        pred = probs.argmax(axis=1)
+        nll = float(-np.log(np.maximum(probs[np.arange(len(gold)), gold], 1e-300)).mean()) if len(gold) else 0.0
+        lines = ["text\tgold\tpredicted\tprobabilities\n"]
+        lines += [f"{t}\t{self.labels[g]}\t{self.labels[p]}\t{self.probs_json(pr)}\n"
+                  for t, g, p, pr in zip(rows.texts, gold, pred, probs)]
+        (out_dir / "predictions.tsv").write_text("".join(lines), encoding="utf-8")
+        cm = confusion_matrix(gold, pred, len(self.labels))
+        fig = confusion_figure(cm, self.labels, Path(input_path).name if input_path else split)
+        fig.savefig(out_dir / "confusion_matrix.png", dpi=100)
+        plt.close(fig)
+        return {"loss": nll, **classification_metrics(gold, pred, self.labels), "examples": len(gold)}

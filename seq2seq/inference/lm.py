@@ -1,0 +1,174 @@
+"""Language-model inference: continue prompts by sampling, score texts in bits per character."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from seq2seq.data.lm_text import encode_text, load_text, normalize_lm_text, read_text_splits
+from seq2seq.data.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
+from seq2seq.data.streams import StreamWindows
+from seq2seq.errors import ConfigError, DataError
+from seq2seq.inference.base import Predictor
+from seq2seq.inference.options import check_inputs
+from seq2seq.metrics import perplexity
+from seq2seq.models.lm import RNNLanguageModel, generate
+from seq2seq.models.tbptt import CarriedState
+from seq2seq.tokenizers import BOS, PAD
+
+
+def build_lm(model: dict, vocab_size: int) -> RNNLanguageModel:
+    return RNNLanguageModel(vocab_size, **{k: v for k, v in model.items() if k != "kind"})
+
+
+def window_nll(model: RNNLanguageModel, carried: CarriedState, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    """Summed NLL (nats) of the window's real targets and their number; ``carried`` continues the rows."""
+    logits = carried(model, batch["input"])
+    logits = logits.to(torch.promote_types(logits.dtype, torch.float32))  # fp32 loss under half precision
+    target = batch["target"]
+    nll = F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=PAD, reduction="sum")
+    return nll, (target != PAD).sum()
+
+
+@dataclass
+class Generation:
+    """``text`` is the prompt (normalised as the training text was) followed by the sampled
+    ``continuation``; ``log_prob`` is the model's log-probability of the sampled tokens."""
+
+    prompt: str
+    text: str
+    continuation: str
+    log_prob: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TextScore:
+    """How well the model predicts a text: bits per character, perplexity per token, and the counts."""
+
+    bpc: float
+    ppl: float
+    tokens: int
+    characters: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LMPredictor(Predictor):
+    kind = "lm"
+    decoding_keys = ("length", "temperature", "top_k", "top_p", "seed")
+
+    @staticmethod
+    def build_model(hparams: dict) -> RNNLanguageModel:
+        return build_lm(hparams["model"], hparams["vocab_size"])
+
+    def describe(self) -> dict:
+        return {"vocab_size": self.tokenizers["text"].vocab_size, "tokenizer": self.tokenizers["text"].kind}
+
+    # -- the Python API ----------------------------------------------------------------------------------
+    def generate(self, prompt: str | list[str], **decoding) -> Generation | list[Generation]:
+        """Continue a prompt (or each prompt of a list) by ``length`` sampled tokens (``temperature``,
+        ``top_k``, ``top_p``; ``seed``: prompt ``i`` of the list draws from ``seed + i``)."""
+        d = self.decoding(decoding)
+        prompts = check_inputs([prompt] if isinstance(prompt, str) else prompt, "prompts (strings)")
+        data = self.config.get("data", {})
+        out = []
+        for i, text in enumerate(prompts):
+            clean = normalize_prompt(text, data)
+            full, score = self.continue_text(clean, d, self.generator(None if d["seed"] is None else d["seed"] + i))
+            out.append(Generation(clean, full, full[len(clean) :], round(score, 4)))
+        return out[0] if isinstance(prompt, str) else out
+
+    def score(self, text: str | list[str]) -> TextScore | list[TextScore]:
+        """Bits per character of a text (or of each text of a list), normalised as the training text was;
+        the recurrent state runs over the whole text from ``<bos>``."""
+        texts = check_inputs([text] if isinstance(text, str) else text, "texts")
+        data = self.config.get("data", {})
+        out = []
+        for i, raw in enumerate(texts):
+            clean = normalize_lm_text(raw, data.get("normalize", "nfc"), data.get("lowercase", False),
+                                      data.get("whitespace", "fold"))
+            if not clean:
+                raise DataError(f"inputs[{i}] is empty after normalisation; give a text to score")
+            part = encode_text(self.tokenizers["text"], clean, f"inputs[{i}]")
+            nll, count = self.stream_nll(StreamWindows(part.ids, 1, data.get("bptt", 256), name=f"inputs[{i}]"))
+            loss = nll / max(count, 1)
+            out.append(TextScore(round(part.bits_per_char(loss), 6), round(perplexity(loss), 6), count, len(clean)))
+        return out[0] if isinstance(text, str) else out
+
+    def predict(self, inputs: list, **decoding) -> list[dict]:
+        check_inputs(inputs, "prompts (strings)")
+        return [g.to_dict() for g in self.generate(list(inputs), **decoding)]
+
+    # -- generation and scoring --------------------------------------------------------------------------
+    def generator(self, seed: int | None) -> torch.Generator | None:
+        return None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
+
+    @torch.no_grad()
+    def continue_text(self, prompt: str, decoding: dict, generator: torch.Generator | None = None) -> tuple[str, float]:
+        """``prompt`` (already normalised) followed by ``decoding["length"]`` sampled tokens, and the
+        log-probability of the sampled tokens. Every prompt starts from ``<bos>`` and a zero state, as every
+        training stream does. The prompt is returned as given, not as decoded from its ids (characters the
+        vocabulary lacks would read ``<unk>``)."""
+        tok = self.tokenizers["text"]
+        ids = tok.encode(prompt) if prompt else []
+        prompt_ids = torch.tensor([[BOS, *ids]], dtype=torch.long, device=self.device)
+        new, score = generate(self.model, prompt_ids, decoding["length"], decoding["temperature"],
+                              decoding["top_k"], decoding["top_p"], generator)
+        # Decoded together, so a subword tokenizer puts the space between prompt and continuation.
+        whole, head = tok.decode(ids + new[0].tolist()), tok.decode(ids)
+        continuation = whole[len(head):] if whole.startswith(head) else tok.decode(new[0].tolist())
+        return prompt + continuation, float(score[0])
+
+    @torch.no_grad()
+    def stream_nll(self, windows: StreamWindows) -> tuple[float, int]:
+        """Summed NLL and number of targets over all windows, the state carried from window to window."""
+        carried, nll, count = CarriedState(), 0.0, 0
+        for j in range(len(windows)):
+            batch = {k: v.to(self.device) for k, v in windows[j].items()}
+            part_nll, part_count = window_nll(self.model, carried, batch)
+            nll, count = nll + float(part_nll), count + int(part_count)
+        return nll, count
+
+    # -- the CLIs --------------------------------------------------------------------------------------
+    def predict_lines(self, lines: list[str], decoding: dict, show_scores: bool = False) -> list[str]:
+        """Each line is a prompt (``\\n`` in it is a newline); each output is the prompt as typed and its
+        continuation on one line, newlines written as ``\\n``. With ``decoding.seed`` line ``i`` (from 0)
+        draws from a generator seeded with ``seed + i``: reproducible, whatever the other lines hold."""
+        out = []
+        for i, line in enumerate(lines):
+            typed = unescape_newlines(line)
+            prompt = normalize_prompt(typed, self.config.get("data", {}))
+            seed = None if decoding["seed"] is None else decoding["seed"] + i
+            text, score = self.continue_text(prompt, decoding, self.generator(seed))
+            shown = escape_newlines(typed + text[len(prompt):])
+            out.append(f"{score:.4f}\t{shown}" if show_scores else shown)
+        return out
+
+    def evaluate(self, split: str, input_path: str | None, decoding: dict, out_dir: Path) -> dict:
+        """Loss, bits per character and perplexity of a split of the training text (or of the text file
+        ``input_path``, normalised the same way); writes ``sample.txt``, text generated from a prompt taken
+        from that text. ``examples`` counts characters."""
+        data = self.config["data"]
+        if input_path:
+            name, text = Path(input_path).name, load_text(data, input_path)
+        else:
+            texts = read_text_splits(data)
+            if split not in texts:
+                raise ConfigError(f"split={split!r} is not one of {sorted(texts)}")
+            name, text = split, texts[split]
+        part = encode_text(self.tokenizers["text"], text, name)
+        rows = max(1, min(data["eval_batch_size"], len(part.ids)))
+        nll, count = self.stream_nll(StreamWindows(part.ids, rows, data["bptt"], name=name))
+        loss = nll / max(count, 1)
+        prompt = sample_prompts(text, 1)[0]
+        sample, _ = self.continue_text(prompt, decoding, self.generator(decoding["seed"]))
+        (Path(out_dir) / "sample.txt").write_text(sample + "\n", encoding="utf-8")
+        return {"loss": loss, "bpc": part.bits_per_char(loss), "ppl": perplexity(loss), "tokens": count,
+                "characters": len(text), "examples": len(text)}

@@ -1,0 +1,193 @@
+"""Translation and chatbot inference: raw texts → n-best outputs with scores (and attention on request)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seq2seq.data.collate import collate_pairs, collate_sources
+from seq2seq.data.text import normalize_text
+from seq2seq.inference.base import Predictor
+from seq2seq.inference.options import check_inputs, check_length
+from seq2seq.metrics import perplexity, text_metrics
+from seq2seq.models.sampling import sample
+from seq2seq.models.search import SearchResult, beam_search, max_lengths
+from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tokenizers import PAD
+
+NOT_MODEL_KEYS = ("kind", "pretrained_source", "pretrained_target", "freeze_pretrained")
+DECODING_KEYS = ("strategy", "beam_size", "n_best", "length_penalty", "alpha", "max_len_ratio", "max_len_extra",
+                 "max_len_cap", "batch_size", "min_len", "no_repeat_ngram", "temperature", "top_k", "top_p",
+                 "seed", "coverage_penalty", "keep_greedy", "return_attention")
+
+
+def build_seq2seq_model(model: dict, src_vocab_size: int, tgt_vocab_size: int) -> Seq2SeqModel:
+    """The encoder-decoder of a ``model`` config section (keys that are not constructor arguments dropped)."""
+    return Seq2SeqModel(src_vocab_size, tgt_vocab_size, **{k: v for k, v in model.items() if k not in NOT_MODEL_KEYS})
+
+
+def search(model: Seq2SeqModel, src: torch.Tensor, src_lengths: torch.Tensor, d: dict,
+           beam_size: int | None = None) -> SearchResult:
+    """Decode a batch with the options ``d`` (a decoding section): sampling when ``strategy=sample`` (unless
+    ``beam_size`` is forced, as validation does), else beam search (beam 1: greedy)."""
+    budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
+    rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0)}
+    if beam_size is None and d.get("strategy") == "sample":
+        generator = None
+        if d.get("seed") is not None:
+            generator = torch.Generator(device=src.device).manual_seed(d["seed"])
+        return sample(model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"], generator, **rules)
+    return beam_search(model, src, src_lengths, budget, beam_size or d["beam_size"],
+                       d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules,
+                       coverage_beta=d.get("coverage_penalty", 0.0), keep_greedy=d.get("keep_greedy", False))
+
+
+@dataclass
+class Translation:
+    """One input's output: ``text`` and ``score`` (log-probability, length-normalised under beam search with
+    a length penalty) of the best hypothesis; ``nbest`` [(text, score)] when n_best > 1; ``attention`` when
+    asked: {"source": pieces, "target": pieces, "weights": target × source}."""
+
+    text: str
+    score: float
+    nbest: list[tuple[str, float]] | None = None
+    attention: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class TranslationPredictor(Predictor):
+    kind = "seq2seq"
+    decoding_keys = DECODING_KEYS
+
+    @staticmethod
+    def build_model(hparams: dict) -> Seq2SeqModel:
+        return build_seq2seq_model(hparams["model"], hparams["src_vocab_size"], hparams["tgt_vocab_size"])
+
+    def describe(self) -> dict:
+        src, tgt = self.tokenizers["source"], self.tokenizers["target"]
+        return {"source_vocab_size": src.vocab_size, "target_vocab_size": tgt.vocab_size,
+                "max_input_tokens": self.max_input_tokens}
+
+    @property
+    def max_input_tokens(self) -> int | None:
+        return self.config.get("data", {}).get("max_len")
+
+    # -- the Python API ----------------------------------------------------------------------------------
+    def translate(self, texts: list[str], beam_size: int | None = None, n_best: int | None = None,
+                  return_attention: bool = False, **decoding) -> list[Translation]:
+        """One ``Translation`` per text, in order. Options default to the checkpoint's decoding section;
+        ``strategy="sample"`` samples (``temperature``, ``top_k``, ``top_p``, ``seed``)."""
+        given = {**decoding, **{k: v for k, v in (("beam_size", beam_size), ("n_best", n_best)) if v is not None}}
+        d = self.decoding({**given, "return_attention": return_attention})
+        texts = check_inputs(texts, "texts")
+        encoded = self.encode(texts)
+        for i, ids in enumerate(encoded):
+            check_length(i, len(ids), self.max_input_tokens, "tokens")
+        return [self._result(nbest, attention, d["n_best"] > 1 and d["strategy"] == "beam")
+                for nbest, attention in self.decode_encoded(encoded, d, d["return_attention"])]
+
+    def predict(self, inputs: list, **decoding) -> list[dict]:
+        return [t.to_dict() for t in self.translate(inputs, **decoding)]
+
+    def chat(self, context_turns: int | None = None, separator: str | None = None, **decoding):
+        """A ``Chat`` session over this model (context and separator default to the training data's)."""
+        from seq2seq.inference.chat import Chat
+
+        data = self.config.get("data", {})
+        return Chat(self, context_turns or data.get("context_turns", 1),
+                    separator if separator is not None else data.get("separator", " <sep> "),
+                    {**self.decoding(decoding), "n_best": 1})
+
+    @staticmethod
+    def _result(nbest: list[tuple[str, float]], attention: dict | None, keep_nbest: bool) -> Translation:
+        return Translation(nbest[0][0], nbest[0][1], nbest if keep_nbest else None, attention)
+
+    # -- decoding --------------------------------------------------------------------------------------
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        """Source ids of raw texts, normalised as the training data was."""
+        data = self.config.get("data", {})
+        src_tok = self.tokenizers["source"]
+        return [src_tok.encode(normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)))
+                for t in texts]
+
+    @torch.no_grad()
+    def nbest(self, texts: list[str], decoding: dict) -> list[list[tuple[str, float]]]:
+        """n-best (text, score) lists for raw texts with a complete decoding section (what the CLIs use)."""
+        return [nbest for nbest, _ in self.decode_encoded(self.encode(texts), decoding, False)]
+
+    @torch.no_grad()
+    def decode_encoded(self, encoded: list[list[int]], d: dict, attention: bool) -> list[tuple[list, dict | None]]:
+        """Batches of similar length, decoded; results back in input order."""
+        tgt_tok = self.tokenizers["target"]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        results: list = [None] * len(encoded)
+        for start in range(0, len(order), d["batch_size"]):
+            rows = order[start : start + d["batch_size"]]
+            batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
+            out = search(self.model, batch["src"].to(self.device), batch["src_lengths_cpu"], d)
+            for r, i in enumerate(rows):
+                nbest = [(tgt_tok.decode(out.tokens[r, n].tolist()), float(out.scores[r, n]))
+                         for n in range(out.tokens.size(1))]
+                weights = self._attention(batch["src"][r], out, r) if attention else None
+                results[i] = (nbest, weights)
+        return results
+
+    def _attention(self, src: torch.Tensor, out: SearchResult, row: int) -> dict | None:
+        if out.attention is None:
+            return None
+        src_ids = [i for i in src.tolist() if i != PAD]
+        out_ids = [i for i in out.tokens[row, 0].tolist() if i != PAD]
+        weights = out.attention[row, : len(out_ids), : len(src_ids)].float().cpu()
+        return {"source": self.tokenizers["source"].pieces(src_ids),
+                "target": self.tokenizers["target"].pieces(out_ids),
+                "weights": [[round(w, 6) for w in row_] for row_ in weights.tolist()]}
+
+    # -- the CLIs --------------------------------------------------------------------------------------
+    def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
+        """One output line per input (n_best > 1: n lines per input, each prefixed by the input's number)."""
+        out = []
+        for number, nbest in enumerate(self.nbest(lines, options), start=1):
+            for text, score in nbest:
+                line = f"{score:.4f}\t{text}" if show_scores else text
+                out.append(f"{number}\t{line}" if len(nbest) > 1 else line)
+        return out
+
+    def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
+        """Decode a split of the training data (or ``input_path``, read the same way), write
+        ``predictions.txt`` (one output per line, input order) and return the metrics."""
+        from seq2seq.data.datamodule import PairDataModule  # the training data's reader
+
+        sources, references = PairDataModule.eval_examples(self.config["data"], split, input_path)
+        metrics, outputs = self.evaluate_examples(sources, references, options)
+        (Path(out_dir) / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
+        return {**metrics, "examples": len(sources)}
+
+    def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
+        """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
+        outputs = [nbest[0][0] for nbest in self.nbest(sources, decoding)]
+        metrics = text_metrics(outputs, references)
+        nll = self.teacher_forced_nll(sources, references, decoding["batch_size"])
+        return {"loss": nll, "ppl": perplexity(nll), **metrics}, outputs
+
+    @torch.no_grad()
+    def teacher_forced_nll(self, sources: list[str], references: list[str], batch_size: int) -> float:
+        src_tok, tgt_tok = self.tokenizers["source"], self.tokenizers["target"]
+        total, tokens = 0.0, 0
+        for start in range(0, len(sources), batch_size):
+            items = [(i, np.asarray(src_tok.encode(s), dtype=np.int64), np.asarray(tgt_tok.encode(t), dtype=np.int64))
+                     for i, (s, t) in enumerate(zip(sources[start : start + batch_size],
+                                                    references[start : start + batch_size]))]
+            batch = collate_pairs(items)
+            logits, _ = self.model(batch["src"].to(self.device), batch["src_lengths_cpu"],
+                                   batch["tgt_in"].to(self.device))
+            gold = batch["tgt_out"].to(self.device)
+            total += float(F.cross_entropy(logits.flatten(0, 1).float(), gold.flatten(), ignore_index=PAD,
+                                           reduction="sum"))
+            tokens += int((gold != PAD).sum())
+        return total / max(tokens, 1)
