@@ -58,6 +58,13 @@ def _by_first_occurrence(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rank[inverse.reshape(-1)], first[order]
 
 
+def first_copies(keys: np.ndarray) -> np.ndarray:
+    """(N,) bool: True where a key occurs for the first time."""
+    distinct = np.zeros(len(keys), dtype=bool)
+    distinct[_by_first_occurrence(keys)[1]] = True
+    return distinct
+
+
 @dataclass
 class Grouping:
     """What a seeded split must keep together. ``groups`` (N,) int64: the group of each example, numbered in
@@ -73,9 +80,7 @@ class Grouping:
     @classmethod
     def from_hashes(cls, group_keys: np.ndarray, example_keys: np.ndarray) -> Grouping:
         """Examples with equal ``group_keys`` form a group; equal ``example_keys`` are copies."""
-        distinct = np.zeros(len(example_keys), dtype=bool)
-        distinct[_by_first_occurrence(example_keys)[1]] = True
-        return cls(_by_first_occurrence(group_keys)[0], distinct)
+        return cls(_by_first_occurrence(group_keys)[0], first_copies(example_keys))
 
     @property
     def n_groups(self) -> int:
@@ -173,11 +178,12 @@ def split_indices(total: int, valid_size: float, test_size: float, seed: int,
 def log_split(where: str, labels: np.ndarray, grouping: Grouping, unit: str, groups: str) -> None:
     """One line: how many examples, in how many groups, how many repeats were kept together or left out."""
     total, n = len(labels), np.bincount(labels, minlength=4)
-    repeats = total - int(grouping.distinct.sum())
-    log.info("%s: seeded split of %s %s in %s %s; %s %s repeat an earlier one and stay in its split, %s of "
-             "these copies left out of valid/test (each distinct example counts once there): "
-             "train %s / valid %s / test %s", where, f"{total:,}", unit, f"{grouping.n_groups:,}", groups,
-             f"{repeats:,}", unit, f"{n[DUPLICATE]:,}", f"{n[TRAIN]:,}", f"{n[VALID]:,}", f"{n[TEST]:,}")
+    joined, repeats = total - grouping.n_groups, total - int(grouping.distinct.sum())
+    log.info("%s: seeded split of %s %s in %s %s (%s %s go with an earlier one's group); %s %s are exact "
+             "repeats, kept with their first copy's split, %s of them left out of valid/test (each distinct "
+             "example counts once there): train %s / valid %s / test %s", where, f"{total:,}", unit,
+             f"{grouping.n_groups:,}", groups, f"{joined:,}", unit, f"{repeats:,}", unit, f"{n[DUPLICATE]:,}",
+             f"{n[TRAIN]:,}", f"{n[VALID]:,}", f"{n[TEST]:,}")
 
 
 def log_overlap(name: str, path: str, in_training: int, total: int, unit: str, what: str) -> None:
