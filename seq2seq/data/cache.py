@@ -15,12 +15,16 @@ from pathlib import Path
 
 import torch
 
+from seq2seq.data.textio import require_file
+
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 2  # 2: leak-free grouped splits (seq2seq.data.split)
 
 
 def file_digest(path: str | Path) -> str:
+    # The first place a data file is opened: a missing file or a directory is one line, not a traceback.
+    require_file(path, "set data.path (or data.valid_path / data.test_path) to an existing file")
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
