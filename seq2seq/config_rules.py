@@ -6,7 +6,6 @@ that names the keys and a value that works. Ranges of single values live on the 
 from __future__ import annotations
 
 from seq2seq.errors import ConfigError
-from seq2seq.ranges import shown
 
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "bf16-true", "64-true", "64")
 
@@ -50,7 +49,7 @@ def _check_seq2seq_model(c: dict) -> None:
                "decoding.coverage_penalty": c["decoding"]["coverage_penalty"]}
     for key, value in options.items():
         if value and model["attention"] == "none":
-            raise ConfigError(f"{key}={shown(value)} needs attention weights: set model.attention to one of "
+            raise ConfigError(f"{key}={str(value).lower()} needs attention weights: set model.attention to one of "
                               "bahdanau, dot, general, concat")
 
 

@@ -234,7 +234,7 @@ def test_coverage_options_validate_from_the_command_line():
 @pytest.mark.parametrize("overrides,message", [
     (["model.attention=none", "model.coverage=true"], r"model\.coverage=true needs attention weights"),
     (["model.attention=none", "loss.coverage_weight=1"], r"loss\.coverage_weight=1\.0 needs attention"),
-    (["decoding.coverage_penalty=-0.1"], r"decoding\.coverage_penalty=-0\.1 must be >= 0"),
+    (["decoding.coverage_penalty=-0.1"], r"bad value for 'decoding\.coverage_penalty': -0\.1; must be >= 0"),
     (["model.coverage=maybe"], r"model\.coverage"),
 ])
 def test_coverage_config_mistakes(overrides, message):

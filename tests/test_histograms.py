@@ -42,7 +42,7 @@ def test_language_model_with_manual_optimisation_writes_them_too(tmp_path):
 
 @pytest.mark.parametrize("overrides,message", [
     (["logger=none", "logger.histograms=true"], "logger.histograms=true .* set logger.tensorboard=true"),
-    (["logger.histogram_every_n_steps=0"], "logger.histogram_every_n_steps=0 must be >= 1"),
+    (["logger.histogram_every_n_steps=0"], "bad value for 'logger.histogram_every_n_steps': 0; must be >= 1"),
 ])
 def test_histogram_config_mistakes(overrides, message):
     base = ["paths.output_dir=/tmp/seq2seq-test-run", "paths.cache_dir=null"]
