@@ -19,3 +19,7 @@ class CheckpointError(Seq2SeqError):
 
 class NonFiniteLossError(Seq2SeqError):
     """Training produced NaN/inf; stopped before a bad checkpoint could be written."""
+
+
+class RunError(Seq2SeqError):
+    """A run cannot start or finish: its directory is in use, the disk is full, or it produced no model."""

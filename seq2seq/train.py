@@ -12,17 +12,19 @@ import hydra
 import lightning as L
 import torch
 import yaml
-from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
-from lightning.pytorch.loggers import TensorBoardLogger
 from hydra.utils import to_absolute_path
+from lightning.pytorch.loggers import TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
+from seq2seq.atomic import atomic_write
 from seq2seq.checkpoint import AtomicCheckpointIO, read_checkpoint, resolve_resume
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_train_config
 from seq2seq.config_rules import check_machine
-from seq2seq.errors import ConfigError
+from seq2seq.errors import ConfigError, RunError
+from seq2seq.lifecycle import best_checkpoint, build_callbacks, check_monitor
 from seq2seq.resources import config_dir
+from seq2seq.run_dir import claim_run_dir, release_run_dir, run_dir_of
 from seq2seq.tasks import task_kind
 from seq2seq.tokenizers import save_tokenizer_files
 
@@ -34,27 +36,6 @@ warnings.filterwarnings("ignore", message=".*LeafSpec.*")
 # Epoch-end metrics are computed from predictions gathered over all ranks, so they are already global.
 warnings.filterwarnings("ignore", message=".*sync_dist=True.*")
 logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(lambda r: "litlogger" not in r.getMessage())
-
-
-def build_callbacks(cfg: dict, run_dir: Path) -> list:
-    task, cb = cfg["task"], cfg["callbacks"]
-    ckpt_dir = run_dir / "checkpoints"
-    callbacks = [ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=task["monitor"], mode=task["mode"],
-                                 save_top_k=1, auto_insert_metric_name=False)]
-    if cb["save_last"]:
-        # last.ckpt = the latest state (Lightning's own save_last only follows new best checkpoints).
-        latest = dict(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1, enable_version_counter=False,
-                      auto_insert_metric_name=False)
-        callbacks.append(ModelCheckpoint(**latest, save_on_train_epoch_end=False))  # after every validation
-        if cb["checkpoint_every_n_steps"] > 0:  # mid-epoch safety net: a killed run loses at most N steps
-            callbacks.append(ModelCheckpoint(**latest, every_n_train_steps=cb["checkpoint_every_n_steps"]))
-    es = cb["early_stopping"]
-    if es["enabled"]:
-        callbacks.append(EarlyStopping(monitor=task["monitor"], mode=task["mode"], patience=es["patience"],
-                                       min_delta=es["min_delta"]))
-    if cb["lr_monitor"] and cfg["logger"]["tensorboard"]:
-        callbacks.append(LearningRateMonitor(logging_interval="step"))
-    return callbacks
 
 
 def build_trainer(cfg: dict, run_dir: Path) -> L.Trainer:
@@ -85,30 +66,54 @@ def train(cfg: DictConfig | dict) -> dict:
     cfg = validate_train_config(cfg)
     if cfg["resume"]:
         cfg = resumed_config(cfg)
+    kind = task_kind(cfg["task"]["kind"])
+    check_monitor(cfg["task"], kind.module.val_metrics, kind.module.val_metric_prefixes)
     check_machine(cfg["trainer"])  # CUDA asked for where there is none: one line, before any data is read
     run_dir = Path(cfg["paths"]["output_dir"])
+    claim_run_dir(run_dir, resuming=bool(cfg["resume"]))
+    try:
+        return _train(cfg, kind, run_dir, started)
+    finally:
+        release_run_dir(run_dir)
+
+
+def _train(cfg: dict, kind, run_dir: Path, started: float) -> dict:
     L.seed_everything(cfg["seed"], workers=True)
     torch.set_float32_matmul_precision("high")
-    kind = task_kind(cfg["task"]["kind"])
     datamodule = kind.datamodule(cfg["data"], cfg["tokenizer"], cfg["paths"]["cache_dir"], cfg["seed"])
     datamodule.setup("fit")
     module = kind.module.from_config(cfg, datamodule)
     trainer = build_trainer(cfg, run_dir)
     if trainer.is_global_zero:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+        atomic_write(run_dir / "config.yaml", yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
         save_tokenizer_files(module.tokenizers, run_dir)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg["ckpt_path"])
-    ckpt_cb = trainer.checkpoint_callback
-    best = ckpt_cb.best_model_score
-    metrics = {"monitor": cfg["task"]["monitor"], "objective": float(best) if best is not None else None,
-               "best_model_path": ckpt_cb.best_model_path, "global_step": trainer.global_step}
-    if cfg["test_after_fit"] and ckpt_cb.best_model_path:
-        tested = trainer.test(module, datamodule=datamodule, ckpt_path=ckpt_cb.best_model_path, verbose=False)
+    metrics = fit_outcome(cfg, trainer, run_dir)
+    if cfg["test_after_fit"]:
+        tested = trainer.test(module, datamodule=datamodule, ckpt_path=metrics["best_model_path"], verbose=False)
         metrics.update({k: float(v) for k, v in (tested[0] if tested else {}).items()})
     metrics["wall_time_s"] = round(time.time() - started, 1)
     if trainer.is_global_zero:
         _finish_run(cfg, trainer, run_dir, metrics)
+    return metrics
+
+
+def fit_outcome(cfg: dict, trainer: L.Trainer, run_dir: Path) -> dict:
+    """The model the run produced: the best checkpoint, or with validation off the last one (stated in the
+    log); no model at all is an error, never a silent success."""
+    ckpt_cb, last = best_checkpoint(trainer), run_dir / "checkpoints" / "last.ckpt"
+    best = ckpt_cb.best_model_score
+    metrics = {"monitor": cfg["task"]["monitor"], "objective": float(best) if best is not None else None,
+               "best_model_path": ckpt_cb.best_model_path, "global_step": trainer.global_step,
+               "validation": bool(trainer.enable_validation)}
+    if not metrics["best_model_path"] and not trainer.enable_validation and last.is_file():
+        metrics["best_model_path"] = str(last)
+        log.info("validation is off (trainer.limit_val_batches=%s or no validation data): no best checkpoint; "
+                 "the final state is %s", cfg["trainer"]["limit_val_batches"], last)
+    if not metrics["best_model_path"]:
+        raise RunError(f"the run produced no model in {run_dir / 'checkpoints'} (step {trainer.global_step}); "
+                       "train at least one step, and keep validation on or callbacks.save_last=true")
     return metrics
 
 
@@ -131,6 +136,24 @@ def resumed_config(cfg: dict) -> dict:
     return resumed
 
 
+def resume_run_dir(resume: str | None, default: str) -> str:
+    """``hydra.run.dir`` of ``python -m seq2seq.train``: the interrupted run's own directory under
+    ``resume=`` (so train.log and TensorBoard continue there), else ``default``."""
+    if resume and Path(resume).exists():
+        return str(run_dir_of(resume))
+    return default
+
+
+def resume_hydra_subdir(resume: str | None) -> str:
+    """Hydra's files of a resumed run go to ``.hydra/resume-<time>``: ``.hydra/`` keeps the original run's."""
+    return f".hydra/resume-{time.strftime('%Y-%m-%d_%H-%M-%S')}" if resume else ".hydra"
+
+
+for _name, _fn in (("resume_run_dir", resume_run_dir), ("resume_hydra_subdir", resume_hydra_subdir)):
+    if not OmegaConf.has_resolver(_name):
+        OmegaConf.register_new_resolver(_name, _fn)
+
+
 def command_line_overrides() -> list[str]:
     from hydra.core.hydra_config import HydraConfig
 
@@ -138,11 +161,12 @@ def command_line_overrides() -> list[str]:
 
 
 def _finish_run(cfg: dict, trainer: L.Trainer, run_dir: Path, metrics: dict) -> None:
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    atomic_write(run_dir / "metrics.json", json.dumps(metrics, indent=2))
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
-            hp_metrics = {f"hp/best_{metrics['monitor'].split('/')[-1]}": metrics["objective"] or 0.0}
-            hp_metrics.update({f"hp/{k.replace('/', '_')}": v for k, v in metrics.items() if k.startswith("test/")})
+            hp_metrics = {f"hp/{k.replace('/', '_')}": v for k, v in metrics.items() if k.startswith("test/")}
+            if metrics["objective"] is not None:  # no validation: no best value (never a made-up 0.0)
+                hp_metrics[f"hp/best_{metrics['monitor'].split('/')[-1]}"] = metrics["objective"]
             logger.log_hyperparams(flat_hparams(cfg), metrics=hp_metrics)
             logger.finalize("success")
     summary = ", ".join(f"{k}={v:.2f}" for k, v in metrics.items() if k.startswith("test/") and isinstance(v, float))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,35 @@ def train_overrides(tmp_path: Path, tiny_corpus: Path) -> list[str]:
         "trainer.accelerator=cpu",
         "trainer.devices=1",
     ]
+
+
+def run_cli(module: str, args: list[str], cwd: Path, stdin: str | None = None,
+            timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python -m <module> <args>`` as a user types it, one thread, Hydra's one-line errors."""
+    env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, input=stdin, capture_output=True,
+                          text=True, env=env, timeout=timeout, check=False)
+
+
+def tb_scalars(run_dir: Path, prefixes: tuple[str, ...] = ("train/loss", "val/")) -> dict[str, list]:
+    """Every TensorBoard scalar of a run whose tag starts with one of ``prefixes``, as ``tag → [(step,
+    value), ...]`` in logging order (a validation logged twice at one step shows up twice)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"scalars": 0}).Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]
+            if tag.startswith(prefixes)}
+
+
+@pytest.fixture(scope="session")
+def pairs(tmp_path_factory) -> Path:
+    """100 tab-separated pairs (string → reversed string), shared by a whole session (contract tests)."""
+    path = tmp_path_factory.mktemp("pairs") / "pairs.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in make_reversal_pairs(100, lo=3, hi=5)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    """A prepared-data cache shared by a whole session."""
+    return tmp_path_factory.mktemp("cache")

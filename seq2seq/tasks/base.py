@@ -32,6 +32,10 @@ class BaseTask(L.LightningModule):
 
     kind = ""
     predictor_class: type = None  # the task's seq2seq.inference predictor
+    # The names (without "val/") that finish_eval("val") logs, and per-class families such as "f1_<label>":
+    # task.monitor is checked against them before training.
+    val_metrics: tuple[str, ...] = ()
+    val_metric_prefixes: tuple[str, ...] = ()
 
     def __init__(self):
         super().__init__()

@@ -20,6 +20,7 @@ __all__ = ["ClassifyTask", "LabeledDataModule"]
 class ClassifyTask(BaseTask):
     kind = "classify"
     predictor_class = ClassifyPredictor
+    val_metrics, val_metric_prefixes = ("loss", "accuracy", "macro_f1"), ("f1_",)
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, loss: dict, logging: dict, vocab_size: int,
                  labels: list[str]):

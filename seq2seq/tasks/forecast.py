@@ -29,6 +29,8 @@ MAX_PANELS = 4
 class ForecastTask(BaseTask):
     kind = "forecast"
     predictor_class = ForecastPredictor
+    val_metrics = ("loss", *(f"{m}{s}" for s in ("", "_naive", "_seasonal_naive") for m in ("mae", "rmse", "smape")))
+    val_metric_prefixes = ("mae_",)  # per target column
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, logging: dict, series: dict):
         super().__init__()

@@ -31,6 +31,7 @@ __all__ = ["LanguageModelTask", "TextDataModule"]
 class LanguageModelTask(BaseTask):
     kind = "lm"
     predictor_class = LMPredictor
+    val_metrics = ("loss", "bpc", "ppl")
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, logging: dict,
                  vocab_size: int, bptt_backprop: int = 1):

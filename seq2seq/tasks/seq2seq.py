@@ -36,6 +36,7 @@ def teacher_forcing_ratio(tf: dict, step: int) -> float:
 class Seq2SeqTask(BaseTask):
     kind = "seq2seq"
     predictor_class = TranslationPredictor
+    val_metrics = ("loss", "ppl", "bleu", "chrf", "exact_match", "distinct_1", "distinct_2", "avg_len")
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
                  src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict | None = None):

@@ -26,6 +26,7 @@ __all__ = ["ConllDataModule", "TaggingTask", "sentence_record", "spans_text"]
 class TaggingTask(BaseTask):
     kind = "tagging"
     predictor_class = NERPredictor
+    val_metrics, val_metric_prefixes = ("loss", "precision", "recall", "f1", "accuracy"), ("f1_",)
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, logging: dict, num_words: int, num_chars: int,
                  tags: list[str], scheme: str):
