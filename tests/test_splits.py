@@ -108,7 +108,7 @@ def test_translation_split_keeps_each_source_in_one_split(tmp_path, caplog):
     groups = len(set(src))
     repeats = len(src) - len(set(zip(src, tgt)))
     assert f"seeded split of {len(src):,} pairs in {groups:,} groups of one source sentence" in line
-    assert f"({len(src) - groups:,} pairs go with an earlier one's group); {repeats:,} pairs are exact" in line
+    assert f"; {len(src) - groups:,} pairs go with an earlier one's group; {repeats:,} pairs are exact" in line
     assert f"{len(src) - kept:,} of them left out of valid/test" in line
     assert re.search(rf"train {len(splits['train'][0]):,} / valid {len(splits['valid'][0])} / test", line)
 

@@ -179,7 +179,7 @@ def log_split(where: str, labels: np.ndarray, grouping: Grouping, unit: str, gro
     """One line: how many examples, in how many groups, how many repeats were kept together or left out."""
     total, n = len(labels), np.bincount(labels, minlength=4)
     joined, repeats = total - grouping.n_groups, total - int(grouping.distinct.sum())
-    log.info("%s: seeded split of %s %s in %s %s (%s %s go with an earlier one's group); %s %s are exact "
+    log.info("%s: seeded split of %s %s in %s %s; %s %s go with an earlier one's group; %s %s are exact "
              "repeats, kept with their first copy's split, %s of them left out of valid/test (each distinct "
              "example counts once there): train %s / valid %s / test %s", where, f"{total:,}", unit,
              f"{grouping.n_groups:,}", groups, f"{joined:,}", unit, f"{repeats:,}", unit, f"{n[DUPLICATE]:,}",
