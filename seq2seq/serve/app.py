@@ -77,6 +77,15 @@ def validation_message(err: RequestValidationError) -> tuple[int, str]:
     return 422, f"{where}: {first.get('msg')}; send {{\"inputs\": [\"...\"], \"decoding\": {{}}}}"
 
 
+def chat_settings(predictor) -> dict:
+    """A chatbot's context window, for the web page: it keeps the conversation and sends the last
+    ``context_turns`` turns joined by ``separator``, as the model was trained."""
+    if predictor.task != "chatbot" or not hasattr(predictor, "chat"):
+        return {}
+    session = predictor.chat()
+    return {"context_turns": session.context_turns, "separator": session.separator}
+
+
 class ArrivalCounter:
     """ASGI middleware: tells the batcher that a predict request is being received and parsed, so the
     model thread waits for it instead of starting a batch without it."""
@@ -102,7 +111,8 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
     decoding_keys = frozenset(predictor.decoding_keys)
     info = {**predictor.info(), "task": predictor.task, "decoding_keys": sorted(decoding_keys),
             "limits": {"max_inputs": settings.max_inputs, "max_input_chars": settings.max_input_chars,
-                       "max_batch": settings.max_batch, "max_wait_ms": settings.max_wait_ms}}
+                       "max_batch": settings.max_batch, "max_wait_ms": settings.max_wait_ms},
+            **chat_settings(predictor)}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

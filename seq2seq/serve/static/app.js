@@ -57,7 +57,7 @@ const TASKS = {
     label: "Texts to classify, one per line",
     request: () => [lines(), {}],
     render: (outputs, inputs) => outputs.map((out, i) => {
-      const probs = Object.entries(out.probabilities || out.probs || {}).sort((a, b) => b[1] - a[1]);
+      const probs = Object.entries(out.probabilities).sort((a, b) => b[1] - a[1]);
       const bars = probs.map(([label, p]) => el("div", {class: "bar-row"}, el("span", {class: "bar-label"}, label),
         el("span", {class: "bar-track"}, el("span", {class: "bar", style: `width:${(100 * p).toFixed(1)}%`})),
         el("span", {class: "bar-value"}, p.toFixed(3))));
@@ -67,12 +67,10 @@ const TASKS = {
   },
   lm: {
     label: "Prompt",
-    request: () => [[$("input").value], {strategy: "sample", temperature: num("temperature"), length: num("length")}],
-    render: (outputs, inputs) => outputs.map((out, i) => {
-      const text = out.text ?? "";
-      const continuation = text.startsWith(inputs[i]) ? text.slice(inputs[i].length) : text;
-      return el("p", {class: "result generated"}, el("strong", {}, inputs[i]), continuation);
-    }),
+    request: () => [[$("input").value], {temperature: num("temperature"), length: num("length")}],
+    render: (outputs) => outputs.map((out) => el("p", {class: "result generated"},
+      el("strong", {class: "prompt"}, out.text.slice(0, out.text.length - out.continuation.length)),
+      el("span", {class: "continuation"}, out.continuation))),
   },
   forecast: {
     label: "Recent history as CSV (header line first)",
@@ -116,15 +114,14 @@ function chatRender(outputs) {
 function forecastCard(out, csv) {
   const rows = csv.split("\n").filter(Boolean).map((r) => r.split(","));
   const header = rows.shift().map((h) => h.trim());
-  const targets = out.targets || state.info.targets || [];
-  const values = out.forecast || out.values || [];
+  const targets = out.targets, values = out.values;
   const series = targets.map((name, k) => ({name,
     history: rows.map((r) => Number(r[header.indexOf(name)])).filter(Number.isFinite),
     forecast: values.map((step) => Number(step[k]))}));
   const canvas = el("canvas", {class: "forecast-chart", "aria-label": "history and forecast"});
   const table = el("table", {class: "forecast-table"}, el("tr", {}, el("th", {}, "step"),
     ...targets.map((t) => el("th", {}, t))), ...values.map((step, s) => el("tr", {},
-    el("td", {}, out.index ? String(out.index[s]) : String(s + 1)), ...step.map((v) => el("td", {}, Number(v).toPrecision(5))))));
+    el("td", {}, out.times ? out.times[s] : String(out.steps[s])), ...step.map((v) => el("td", {}, Number(v).toPrecision(5))))));
   const card = el("article", {class: "result"}, canvas, table);
   Charts.lines(canvas, series);
   return card;
@@ -164,7 +161,7 @@ function setUp(info) {
   });
   const d = info.decoding || {};
   if (d.beam_size) $("beam-size").value = d.beam_size;
-  if (info.task === "forecast" && info.example) $("input").value = info.example;
+  if (info.task === "forecast") $("input").placeholder = `${info.input_columns.join(",")}\n… at least ${info.window} rows`;
   $("temperature").addEventListener("input", () => ($("temperature-value").value = $("temperature").value));
   $("reset").addEventListener("click", () => { state.chat = []; $("chat-log").replaceChildren(); });
   $("predict-form").addEventListener("submit", submit);
