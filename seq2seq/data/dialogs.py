@@ -29,7 +29,7 @@ from seq2seq.data.split import (
     split_labels,
 )
 from seq2seq.data.text import normalize_text
-from seq2seq.data.textio import decode_text, text_lines
+from seq2seq.data.textio import decode_text, require_file, text_lines
 from seq2seq.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _chatterbot_turns(item, path: Path, report: DialogReport, on_error: str) -> 
 
 def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
     """Dialogs of one chatterbot-corpus YAML file; YAML syntax errors name the line."""
-    text = decode_text(path.read_bytes(), path)
+    text = decode_text(require_file(path, "set data.path to a chatterbot-corpus .yml file or directory").read_bytes(), path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
