@@ -13,7 +13,6 @@ from seq2seq.data.collate import collate_pairs, collate_sources
 from seq2seq.data.text import normalize_text
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs, check_length
-from seq2seq.metrics import perplexity, text_metrics
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import SearchResult, beam_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
@@ -170,6 +169,8 @@ class TranslationPredictor(Predictor):
 
     def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
         """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
+        from seq2seq.metrics import perplexity, text_metrics  # sacrebleu: only evaluate pays its import
+
         outputs = [nbest[0][0] for nbest in self.nbest(sources, decoding)]
         metrics = text_metrics(outputs, references)
         nll = self.teacher_forced_nll(sources, references, decoding["batch_size"])
