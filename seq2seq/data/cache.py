@@ -6,6 +6,7 @@ temporary file and a rename, so a crashed run cannot leave a half-written entry 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -52,8 +53,16 @@ def load_or_build(cache_dir: str | None, key: str, build: Callable[[], dict]) ->
         except Exception as err:  # a damaged entry is rebuilt, not fatal
             log.warning("cache entry %s unreadable (%s); rebuilding it", path, err)
     payload = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A file object, not a name: a full disk is then OSError(ENOSPC), not torch's "unexpected pos 704 vs 598".
+        with open(tmp, "wb") as fh:
+            torch.save(payload, fh)
+        os.replace(tmp, path)
+    except OSError as err:  # the cache is an optimisation: the run goes on without the entry
+        tmp.unlink(missing_ok=True)
+        reason = "disk full" if err.errno in (errno.ENOSPC, errno.EDQUOT) else (err.strerror or str(err))
+        log.warning("%s: could not write this cache entry (%s); continuing without it (paths.cache_dir)", path,
+                    reason)
     return payload, False

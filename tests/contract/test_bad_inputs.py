@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import compose_cfg, make_reversal_pairs
+
 from seq2seq.checkpoint import load_task
 from seq2seq.cli import one_line_errors
 from seq2seq.data.conll import read_conll
@@ -149,7 +149,7 @@ def test_an_empty_file_is_not_a_traceback(reader, tmp_path):
 
 def test_a_huge_line_is_read_whole(tmp_path):
     src = "a" * 2_000_000
-    sources, _, _ = read_parallel_tsv(write(tmp_path / "huge.tsv", f"{src}\tb\n".encode("utf-8")))
+    sources, _, _ = read_parallel_tsv(write(tmp_path / "huge.tsv", f"{src}\tb\n".encode()))
     assert sources == [src]
 
 
@@ -316,7 +316,7 @@ def test_predict_with_latin1_input_writes_no_output(ckpts, tmp_path):
 def test_evaluate_with_a_bad_input_file_writes_no_metrics(ckpts, tmp_path):
     from seq2seq.evaluate import evaluate
 
-    inputs = write(tmp_path / "in.tsv", "Go.\tVa !\nH\x00i\tSalut\n".encode("utf-8"))
+    inputs = write(tmp_path / "in.tsv", b"Go.\tVa !\nH\x00i\tSalut\n")
     out_dir = tmp_path / "eval"
     with pytest.raises(DataError, match=rf"^{inputs}:2: NUL byte"):
         evaluate(compose_cfg("evaluate", [f"ckpt_path={ckpts['translation']}", f"input={inputs}",
@@ -408,6 +408,24 @@ def test_prepare_of_a_latin1_corpus_leaves_no_prepared_dir(tmp_path):
     with pytest.raises(DataError, match=rf"^{corpus}:2: not valid UTF-8"):
         prepare(compose_cfg("prepare", [f"data.path={corpus}", f"data.prepared={tmp_path / 'prep'}"]))
     assert not (tmp_path / "prep").exists()
+
+
+def test_a_full_disk_while_caching_is_a_warning_not_an_unexpected_pos(tmp_path, monkeypatch, caplog):
+    """torch.save given a file name reports a short write as "unexpected pos 704 vs 598"; the cache is optional,
+    so a full disk there is a warning naming the entry, and no partial entry is left behind."""
+    from seq2seq.data import cache
+
+    real_save = torch.save
+
+    def save_to_full_disk(obj, f) -> None:  # /dev/full: every write fails with ENOSPC
+        with open("/dev/full", "wb") as full:
+            real_save(obj, full if hasattr(f, "write") else full.name)
+
+    monkeypatch.setattr(cache.torch, "save", save_to_full_disk)
+    payload, hit = cache.load_or_build(str(tmp_path), "k", lambda: {"ids": torch.zeros(10_000)})
+    assert not hit and payload["ids"].shape == (10_000,)
+    assert "disk full" in caplog.text and str(tmp_path / "k.pt") in caplog.text
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- seq2seq.runs ------------------------------------------------------------------------------------------
