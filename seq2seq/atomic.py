@@ -29,8 +29,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except OSError as err:
         if err.errno in _NO_SPACE:
-            raise RunError(f"{path}: no space left on the device ({os.strerror(err.errno)}); free space or "
-                           "point paths.output_dir / hydra.run.dir at another disk") from None
+            raise RunError(f"{path}: disk full, no space left on the device ({os.strerror(err.errno)}); free space "
+                           "or point paths.output_dir / hydra.run.dir at another disk") from None
+        raise
+    except RuntimeError as err:
+        # torch.save given a file name reports a short write (a full disk) as "unexpected pos 704 vs 598".
+        if "unexpected pos" in str(err) or "file write failed" in str(err):
+            raise RunError(f"{path}: disk full, the write stopped short ({str(err).split('. ')[-1][:60]}); free "
+                           "space or point paths.output_dir / hydra.run.dir at another disk") from None
         raise
     finally:
         tmp.unlink(missing_ok=True)

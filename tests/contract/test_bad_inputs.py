@@ -428,6 +428,19 @@ def test_a_full_disk_while_caching_is_a_warning_not_an_unexpected_pos(tmp_path, 
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_full_disk_while_saving_a_checkpoint_names_the_file(tmp_path, monkeypatch):
+    from seq2seq.atomic import atomic_path
+
+    real_save = torch.save
+    monkeypatch.setattr(torch, "save", lambda obj, f: real_save(obj, "/dev/full"))  # torch's own short-write error
+    target = tmp_path / "checkpoints" / "best.ckpt"
+    with pytest.raises(Seq2SeqError) as err:
+        with atomic_path(target) as tmp:
+            torch.save({"w": torch.zeros(10_000)}, tmp)
+    assert one_line(err.value).startswith(f"{target}: disk full")
+    assert list(target.parent.iterdir()) == []
+
+
 # -- seq2seq.runs ------------------------------------------------------------------------------------------
 def _run(root: Path, name: str, monitor: str, mode: str | None, best: float) -> None:
     run = root / name
