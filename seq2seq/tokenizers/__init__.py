@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from seq2seq.atomic import atomic_write
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer
 from seq2seq.tokenizers.char import CharTokenizer
@@ -78,10 +79,10 @@ def save_tokenizer_files(tokenizers: dict[str, Tokenizer], directory: str | Path
         state = tok.state()
         if isinstance(state.get("model_proto"), bytes):
             path = directory / f"tokenizer_{name}.model"
-            path.write_bytes(state["model_proto"])
+            atomic_write(path, state["model_proto"])
         else:
             path = directory / f"tokenizer_{name}.json"
-            path.write_text(json.dumps(state, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            atomic_write(path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
         paths.append(path)
     return paths
 

@@ -1,0 +1,93 @@
+"""The files of a run: one run per directory (a lock a killed run does not leave stuck, not taken by DDP's
+added ranks), and atomic writes that turn a full disk into one line naming the file."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from conftest import compose_cfg
+from tiny_runs import task_overrides
+
+import seq2seq.atomic
+from seq2seq.atomic import atomic_write
+from seq2seq.errors import RunError
+from seq2seq.run_dir import claim_run_dir, release_run_dir
+from seq2seq.train import train
+
+HOLD = "import sys, time; from seq2seq.run_dir import claim_run_dir; claim_run_dir(sys.argv[1], False); time.sleep(120)"
+
+
+def test_a_live_run_keeps_others_out_and_a_killed_one_leaves_no_stuck_lock(pairs, cache_dir, tmp_path):
+    run = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run)])
+    deadline = time.time() + 60
+    while not ((run / ".lock").is_file() and (run / ".lock").read_text() == str(holder.pid)) and time.time() < deadline:
+        time.sleep(0.05)
+    overrides = task_overrides("translation", pairs, cache_dir, run)
+    with pytest.raises(RunError, match=rf"{run}: another run \(pid {holder.pid}\) is writing to this directory"):
+        train(compose_cfg("train", overrides))
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    assert train(compose_cfg("train", overrides))["best_model_path"]  # the kernel released the lock
+
+
+def test_ddp_added_ranks_share_the_run_directory(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    claim_run_dir(run, resuming=False)
+    try:
+        for env in ({"LOCAL_RANK": "1"}, {"RANK": "1"}, {"NODE_RANK": "1", "LOCAL_RANK": "0"}):
+            with monkeypatch.context() as m:
+                for key, value in env.items():
+                    m.setenv(key, value)
+                claim_run_dir(run, resuming=False)  # rank 0 holds the lock: no refusal
+        with pytest.raises(RunError, match="another run"):
+            fd = os.open(run / ".lock", os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RunError("another run holds it") from None
+            finally:
+                os.close(fd)
+    finally:
+        release_run_dir(run)
+
+
+def full_disk(path):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.json"
+    atomic_write(target, "{}")
+    monkeypatch.setattr(seq2seq.atomic, "_fsync", full_disk)
+    with pytest.raises(RunError, match=rf"^{target}: .*no space left on the device"):
+        atomic_write(target, '{"new": 1}')
+    assert target.read_text() == "{}" and sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_checkpoint_on_a_full_disk_is_one_line_not_torchs_unexpected_pos(tmp_path, monkeypatch):
+    from seq2seq.checkpoint import AtomicCheckpointIO
+
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda f, mode="r", *a, **k: real_open(
+        "/dev/full" if str(f).endswith(".tmp" + str(os.getpid())) else f, mode, *a, **k))
+    with pytest.raises(RunError, match=r"last.ckpt: .*no space left on the device"):
+        AtomicCheckpointIO().save_checkpoint({"w": torch.zeros(100_000)}, tmp_path / "last.ckpt")
+    assert not (tmp_path / "last.ckpt").exists()
+
+
+def test_a_run_on_a_full_disk_stops_in_one_line_before_training(pairs, cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(seq2seq.atomic, "_fsync", full_disk)
+    run = tmp_path / "run"
+    with pytest.raises(RunError, match=r"config.yaml: .*no space left on the device"):
+        train(compose_cfg("train", task_overrides("translation", pairs, cache_dir, run)))
+    assert not (run / "config.yaml").exists() and not (run / "checkpoints").exists()
