@@ -10,7 +10,10 @@ from conftest import CONF, compose_cfg
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import ConfigCompositionException
 
-COMMANDS = ["evaluate", "predict", "chat", "prepare", "train"]
+# command → the module whose main() is `python -m seq2seq.<command>`
+COMMANDS = {"evaluate": "seq2seq.evaluate", "predict": "seq2seq.predict", "chat": "seq2seq.chat",
+            "prepare": "seq2seq.prepare", "train": "seq2seq.train", "serve": "seq2seq.serve.__main__",
+            "bench": "seq2seq.bench.__main__"}
 
 
 def app_groups() -> dict[str, list[str]]:
@@ -24,10 +27,12 @@ def listed_groups(command: str, capsys, monkeypatch) -> dict[str, list[str]]:
     monkeypatch.setattr(sys, "argv", [command, "--help"])
     GlobalHydra.instance().clear()
     with pytest.raises(SystemExit) as stop:
-        importlib.import_module(f"seq2seq.{command}").main()
+        importlib.import_module(COMMANDS[command]).main()
     GlobalHydra.instance().clear()
     assert stop.value.code == 0
     text = capsys.readouterr().out
+    if "== Configuration groups ==" not in text:  # a command without groups (serve) may leave the section out
+        return {}
     section = text.split("== Configuration groups ==")[1].split("== Config ==")[0]
     pairs = [line.split(": ", 1) for line in section.splitlines()[2:] if ": " in line]
     return {group: options.split(", ") for group, options in pairs}
@@ -44,7 +49,6 @@ def accepts(command: str, group: str, option: str) -> bool:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_lists_exactly_the_groups_the_command_accepts(command, capsys, monkeypatch):
     listed = listed_groups(command, capsys, monkeypatch)
-    assert listed, "no config group listed"
     for group, options in app_groups().items():
         assert accepts(command, group, options[0]) == (group in listed), (command, group)
         if group in listed:

@@ -6,10 +6,11 @@ import hydra
 from omegaconf import DictConfig
 
 from seq2seq.cli import one_line_errors
+from seq2seq.resources import config_dir
 from seq2seq.serve.run import serve
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="serve")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="serve")
 @one_line_errors
 def main(cfg: DictConfig) -> None:
     serve(cfg)
