@@ -49,7 +49,13 @@ def default_data_files() -> set[str]:
 
 def test_wheel_holds_every_config_and_the_default_data(wheel: Path):
     with zipfile.ZipFile(wheel) as whl:
-        contents = {name: whl.read(name) for name in whl.namelist() if name.startswith(BUNDLED)}
+        names = set(whl.namelist())
+        contents = {name: whl.read(name) for name in names if name.startswith(BUNDLED)}
+    # Every file of the package directory too (modules, and data such as serve's web page).
+    package = ROOT / "seq2seq"
+    missing = [path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts
+               and f"seq2seq/{path.relative_to(package).as_posix()}" not in names]
+    assert not missing
     configs = sorted(CONF.rglob("*.yaml"))
     assert len(configs) > 50
     for path in configs:
