@@ -94,5 +94,5 @@ def test_bad_requests_are_one_line_errors(run, tmp_path):
         average({**base, "run_dir": None, "ckpts": [str(run / "checkpoints" / "best.ckpt")], "out": "x.ckpt"})
     result = run_cli("seq2seq.average", ["ckpts=[a.ckpt,b.ckpt]", f"out={tmp_path / 'o.ckpt'}"], tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'a.ckpt'}: no such checkpoint file; "
-                                                  "pass ckpt_path=<run>/checkpoints/best.ckpt"]
+    expected = f"error: {tmp_path / 'a.ckpt'}: no such checkpoint file; pass ckpt_path=<run>/checkpoints/best.ckpt"
+    assert result.stderr.strip().splitlines() == [expected]
