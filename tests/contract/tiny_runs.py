@@ -28,7 +28,9 @@ TASKS = {
 }
 
 
-def task_overrides(task: str, pairs: Path, cache: Path, run: Path, *extra: str) -> list[str]:
-    """The overrides of a tiny ``task`` run writing into ``run`` (``paths.output_dir``)."""
+def task_overrides(task: str, pairs: Path, cache: Path, run: Path, *extra: str, cli: bool = False) -> list[str]:
+    """The overrides of a tiny ``task`` run writing into ``run`` (``paths.output_dir`` in-process, Hydra's
+    run dir on the command line)."""
     own = [o.replace("{pairs}", str(pairs)) for o in TASKS[task]]
-    return [*own, *COMMON, f"paths.cache_dir={cache}", f"paths.output_dir={run}", *extra]
+    where = f"hydra.run.dir={run}" if cli else f"paths.output_dir={run}"
+    return [*own, *COMMON, f"paths.cache_dir={cache}", where, *extra]
