@@ -235,11 +235,19 @@ class EarlyStoppingConfig:
 
 
 @dataclass
+class EmaConfig:
+    decay: Optional[float] = ranged(None, gt=0, lt=1, also=(0,))  # null or 0: no EMA of the weights
+    every_n_steps: int = ranged(1, ge=1)
+
+
+@dataclass
 class CallbacksConfig:
     early_stopping: EarlyStoppingConfig = field(default_factory=EarlyStoppingConfig)
     save_last: bool = True
     lr_monitor: bool = True
     checkpoint_every_n_steps: int = ranged(0, ge=0)  # 0: off
+    keep_last_n: int = ranged(0, ge=0)  # checkpoints/step-<N>.ckpt of the last N validations (seq2seq.average)
+    ema: EmaConfig = field(default_factory=EmaConfig)
 
 
 @dataclass

@@ -94,6 +94,15 @@ def build_callbacks(cfg: dict, run_dir: Path) -> list:
         callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
                                          enable_version_counter=False, auto_insert_metric_name=False,
                                          save_on_train_epoch_end=False))
+    if cb["keep_last_n"]:
+        # checkpoints/step-<N>.ckpt after each of the last N validations (``python -m seq2seq.average``).
+        callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, filename="step-{step}", monitor="step", mode="max",
+                                         save_top_k=cb["keep_last_n"], auto_insert_metric_name=False,
+                                         save_on_train_epoch_end=False))
+    if cb["ema"]["decay"]:
+        from seq2seq.ema import EMA
+
+        callbacks.append(EMA(cb["ema"]["decay"], cb["ema"]["every_n_steps"]))
     es = cb["early_stopping"]
     if es["enabled"]:
         # Checked after each validation only: at a train epoch's end the metric may not exist yet (a run
