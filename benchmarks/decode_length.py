@@ -11,7 +11,9 @@ decoding: beam 5, GNMT length penalty, keep_greedy) and greedy search. Output le
 2. Fixed output length, source lengths 100 … 16,000 characters: total seconds (encoder + search) and the
    ratio per doubling of the source (2.0 = linear; attention over the source is O(S) per step).
 
-Each number is the fastest of ``--runs`` runs (on a shared machine, the least disturbed one).
+Times are the process's CPU time by default (``--clock cpu``: what the decoding itself costs, whatever
+else shares the cores; ``--clock wall`` for wall-clock time on a quiet machine), each number the fastest
+of ``--runs`` runs.
 
     OMP_NUM_THREADS=1 python benchmarks/decode_length.py [--runs 5] [--search /tmp/old/search.py]
 
@@ -35,6 +37,7 @@ from seq2seq.models.seq2seq import Seq2SeqModel
 
 BUCKETS = ((10, 50), (50, 100), (100, 200), (200, 300), (300, 400), (400, 500))
 SOURCES = (100, 200, 400, 800, 1600, 3200, 6400, 12800, 16000)
+SLOPE_FROM = 1600  # below it, fixed per-step costs hide the source length
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--vocab", type=int, default=100)
     p.add_argument("--runs", type=int, default=5, help="the fastest of this many runs")
     p.add_argument("--max-source", type=int, default=SOURCES[-1], help="longest source in part 2")
+    p.add_argument("--clock", default="cpu", choices=["cpu", "wall"], help="process CPU time or wall time")
     p.add_argument("--search", default=None, help="path of another search.py to time instead")
     return p.parse_args(argv)
 
@@ -61,42 +65,45 @@ def load_search(path: str | None):
     return module
 
 
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
 class StepClock:
     """Wraps a model for search: records when ``encode`` and each ``step`` return."""
 
-    def __init__(self, model: Seq2SeqModel):
-        self.model, self.marks = model, []
+    def __init__(self, model: Seq2SeqModel, now):
+        self.model, self.now, self.marks = model, now, []
 
     def encode(self, src, lengths):
         out = self.model.encode(src, lengths)
-        self.marks.append(time.perf_counter())
+        self.marks.append(self.now())
         return out
 
     def step(self, tokens, state, source):
         out = self.model.step(tokens, state, source)
-        self.marks.append(time.perf_counter())
+        self.marks.append(self.now())
         return out
 
 
-def decode_once(search, model, source_len: int, out_len: int, beam: int, vocab: int) -> tuple[list[float], float]:
+def decode_once(search, model, source_len: int, out_len: int, beam: int, args) -> tuple[list[float], float]:
     """One line of ``source_len`` random characters → (per-step seconds, total seconds)."""
-    src = torch.randint(4, vocab, (1, source_len))
+    src = torch.randint(4, args.vocab, (1, source_len))
     lengths, budget = torch.tensor([source_len]), torch.tensor([out_len])
-    clock = StepClock(model)
-    start = time.perf_counter()
+    clock = StepClock(model, CLOCKS[args.clock])
+    start = clock.now()
     if beam == 1:
         res = search.greedy_search(clock, src, lengths, budget, min_len=out_len)
     else:
         res = search.beam_search(clock, src, lengths, budget, beam_size=beam, penalty="gnmt", min_len=out_len,
                                  keep_greedy=True)
-    total = time.perf_counter() - start
+    total = clock.now() - start
     assert res.tokens.size(-1) == out_len, "output length not forced"
     return [b - a for a, b in zip(clock.marks, clock.marks[1:])], total
 
 
 def per_step_table(search, model, args) -> list[str]:
     rows = [f"| steps | beam-{args.beam} ms/token | greedy ms/token |", "|---|---|---|"]
-    runs = {beam: [decode_once(search, model, args.source_len, args.steps, beam, args.vocab)
+    runs = {beam: [decode_once(search, model, args.source_len, args.steps, beam, args)
                    for _ in range(args.runs)] for beam in (args.beam, 1)}
     for lo, hi in BUCKETS:
         if hi > args.steps:
@@ -112,15 +119,20 @@ def per_step_table(search, model, args) -> list[str]:
 
 def source_table(search, model, args) -> list[str]:
     rows = [f"| source chars | beam-{args.beam} s | per doubling | greedy s | per doubling |", "|---|---|---|---|---|"]
-    previous = None
+    measured = {}
     for n in (n for n in SOURCES if n <= args.max_source):
-        cells = [min(decode_once(search, model, n, args.out_len, beam, args.vocab)[1] for _ in range(args.runs))
+        cells = [min(decode_once(search, model, n, args.out_len, beam, args)[1] for _ in range(args.runs))
                  for beam in (args.beam, 1)]
         ratios = ["—", "—"]
-        if previous is not None:  # (t2 / t1) ** (1 / log2(n2 / n1)): the ratio for one doubling
-            ratios = [f"{(c / p) ** (1 / math.log2(n / previous[0])):.2f}" for c, p in zip(cells, previous[1])]
+        if measured:  # (t2 / t1) ** (1 / log2(n2 / n1)): the ratio for one doubling
+            last = max(measured)
+            ratios = [f"{(c / p) ** (1 / math.log2(n / last)):.2f}" for c, p in zip(cells, measured[last])]
         rows.append(f"| {n:,} | {cells[0]:.3f} | {ratios[0]} | {cells[1]:.3f} | {ratios[1]} |")
-        previous = (n, cells)
+        measured[n] = cells
+    lo, hi = min((n for n in measured if n >= SLOPE_FROM), default=min(measured)), max(measured)
+    if hi > lo:  # log-log slope: 1 = linear in the source length, 2 = quadratic
+        slopes = [math.log(b / a) / math.log(hi / lo) for a, b in zip(measured[lo], measured[hi])]
+        rows.append(f"| slope {lo:,}→{hi:,} (log-log) | | {slopes[0]:.2f} | | {slopes[1]:.2f} |")
     return rows
 
 
@@ -130,10 +142,10 @@ def main(argv: list[str] | None = None) -> None:
     model = Seq2SeqModel(args.vocab, args.vocab, "lstm", embedding_dim=64, hidden_size=args.hidden,
                          encoder_layers=1, decoder_layers=1, bidirectional=True, attention="general").eval()
     search = load_search(args.search)
-    print(f"search: {search.__file__}; threads: {torch.get_num_threads()} "
+    print(f"search: {search.__file__}; clock: {args.clock}; threads: {torch.get_num_threads()} "
           f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}); load average {os.getloadavg()[0]:.2f}")
     with torch.inference_mode():
-        decode_once(search, model, 100, 20, args.beam, args.vocab)  # warm-up
+        decode_once(search, model, 100, 20, args.beam, args)  # warm-up
         print(f"\nSource of {args.source_len:,} characters, {args.steps} output tokens:\n")
         print("\n".join(per_step_table(search, model, args)))
         print(f"\nOutput of {args.out_len} tokens:\n")
