@@ -11,9 +11,9 @@ from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
 from seq2seq.checkpoint import pick_device
-from seq2seq.cli import one_line_errors
-from seq2seq.decoding_config import apply_reader_overrides, validate_predict_config
+from seq2seq.cli import compose_command, one_line_errors
 from seq2seq.data.textio import input_lines
+from seq2seq.decoding_config import apply_reader_overrides, validate_predict_config
 from seq2seq.inference import load
 from seq2seq.resources import config_dir
 
@@ -41,8 +41,17 @@ def predict(cfg: DictConfig | dict) -> list[str]:
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="predict")
 @one_line_errors
-def main(cfg: DictConfig) -> None:
+def hydra_main(cfg: DictConfig) -> None:
     predict(cfg)
+
+
+def main() -> None:
+    """``key=value`` overrides are composed once (a faster cold start); anything else is @hydra.main's."""
+    cfg = compose_command("predict", sys.argv[1:])
+    if cfg is None:
+        hydra_main()
+    else:
+        one_line_errors(predict)(cfg)
 
 
 if __name__ == "__main__":
