@@ -247,10 +247,16 @@ def test_truncated_checkpoints_are_one_line(cut, ckpts, tmp_path):
         load_task(path)
 
 
-def test_a_text_file_or_a_directory_as_checkpoint(tmp_path):
+def test_a_text_file_a_pickle_or_a_directory_as_checkpoint(tmp_path):
+    import argparse
+
     path = write(tmp_path / "notes.ckpt", b"not a checkpoint\n")
     with pytest.raises(CheckpointError, match=rf"^{path}: not a readable checkpoint"):
         load_task(path)
+    pickled = tmp_path / "other_project.ckpt"  # arbitrary objects: refused by weights_only, never unpickled
+    torch.save({"state_dict": {}, "hparams": argparse.Namespace(lr=1)}, pickled)
+    with pytest.raises(CheckpointError, match=rf"^{pickled}: not a readable checkpoint"):
+        load_task(pickled)
     with pytest.raises(CheckpointError, match=rf"^{tmp_path}: a directory"):
         load_task(tmp_path)
 
@@ -434,9 +440,8 @@ def test_a_full_disk_while_saving_a_checkpoint_names_the_file(tmp_path, monkeypa
     real_save = torch.save
     monkeypatch.setattr(torch, "save", lambda obj, f: real_save(obj, "/dev/full"))  # torch's own short-write error
     target = tmp_path / "checkpoints" / "best.ckpt"
-    with pytest.raises(Seq2SeqError) as err:
-        with atomic_path(target) as tmp:
-            torch.save({"w": torch.zeros(10_000)}, tmp)
+    with pytest.raises(Seq2SeqError) as err, atomic_path(target) as tmp:
+        torch.save({"w": torch.zeros(10_000)}, tmp)
     assert one_line(err.value).startswith(f"{target}: disk full")
     assert list(target.parent.iterdir()) == []
 
