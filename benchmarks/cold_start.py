@@ -36,7 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def tiny_checkpoint(workdir: Path) -> Path:
     run = workdir / "run"
     subprocess.run([sys.executable, "-m", "seq2seq.train", "debug=fast", "trainer.accelerator=cpu",
-                    "trainer.devices=1", "test_after_fit=false", "logger=none", "data.limit=300",
+                    "trainer.devices=1", "test_after_fit=false", "logger=none", "data.limit=400",
+                    "data.valid_size=40", "data.test_size=40",
                     f"paths.output_dir={run}", f"paths.cache_dir={workdir / 'cache'}"],
                    check=True, cwd=ROOT, capture_output=True, text=True)
     return run / "checkpoints" / "best.ckpt"
