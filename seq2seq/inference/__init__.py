@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from seq2seq.errors import CheckpointError
-from seq2seq.inference.base import Predictor, checkpoint_metrics
+
+if TYPE_CHECKING:
+    import torch
+
+    from seq2seq.inference.base import Predictor
 
 # checkpoint kind → "module:class", imported on demand (a translation predictor never imports the tagger).
 PREDICTORS = {
@@ -34,7 +37,10 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
          command: str = "seq2seq.load") -> Predictor:
     """The predictor of a ``.ckpt`` written by ``python -m seq2seq.train``, in eval mode on ``device``.
     ``kinds``: the task kinds ``command`` accepts (None: any). A damaged file fails with one line."""
+    import torch
+
     from seq2seq.checkpoint import OTHER, TOKENIZERS, check_state_dict, read_checkpoint
+    from seq2seq.inference.base import checkpoint_metrics
 
     path = Path(path)
     ckpt = read_checkpoint(path)
@@ -61,6 +67,16 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
     model.load_state_dict(weights)
     return cls(model.to(torch.device(device)).eval(), tokenizers, extra["config"], ckpt["hyper_parameters"],
                checkpoint_metrics(ckpt))
+
+
+def __getattr__(name: str):
+    # Imported on first use: seq2seq.inference.options and .chat serve the ONNX predictors, which run without
+    # torch (seq2seq.onnx_runtime), so importing this package must not import it.
+    if name == "Predictor":
+        from seq2seq.inference.base import Predictor
+
+        return Predictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["PREDICTORS", "Predictor", "load", "predictor_class"]
