@@ -2,20 +2,23 @@
 validated as ``train`` validates its config: types, choices, the ranges declared on ``DecodingConfig``,
 rules between keys, and the device, all before the checkpoint is loaded or any input is read.
 
-``data.on_error`` / ``data.unknown_label`` / ``data.on_missing`` may be given to evaluate and predict: the
-readers' error messages suggest them, and they replace the checkpoint's own setting for this command.
+``data.on_error`` / ``data.unknown_label`` / ``data.on_missing`` may be given to evaluate and predict, and
+``data.path`` / ``valid_path`` / ``test_path`` to evaluate (where the run's data is now): the readers' error
+messages suggest them, and they replace the checkpoint's own settings for this command.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
+from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
 from seq2seq.config import OnError, _choices, validate_sections, DecodingConfig
 from seq2seq.config_rules import check_decoding, check_device
-from seq2seq.errors import ConfigError
+from seq2seq.errors import ConfigError, DataError
 from seq2seq.ranges import Range, fail
 
 OnMissing = _choices("OnMissing", "error ffill")
@@ -30,6 +33,15 @@ class ReaderOverrides:
     on_error: Optional[OnError] = None  # malformed or undecodable lines: error | skip
     unknown_label: Optional[OnError] = None  # classify: gold labels not seen in training: error | skip
     on_missing: Optional[OnMissing] = None  # forecast: missing values: error | ffill
+
+
+@dataclass
+class EvalDataOverrides(ReaderOverrides):
+    """evaluate also reads the run's own data files (``split=``), which may have moved since training."""
+
+    path: Optional[str] = None
+    valid_path: Optional[str] = None
+    test_path: Optional[str] = None
 
 
 PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),
@@ -56,9 +68,12 @@ def validate_predict_config(cfg: DictConfig | dict) -> dict:
 
 
 def validate_evaluate_config(cfg: DictConfig | dict) -> dict:
-    out = _validate(cfg, EVAL_SCALARS, {"data": ReaderOverrides})
+    out = _validate(cfg, EVAL_SCALARS, {"data": EvalDataOverrides})
     if out["split"] not in SPLITS:
         raise fail("split", out["split"], "one of " + ", ".join(SPLITS))
+    if out["input"] and not Path(to_absolute_path(out["input"])).is_file():
+        raise DataError(f"{to_absolute_path(out['input'])}: no such file; pass input=<a file in the format of the "
+                        f"training data>, or leave input unset to score split={out['split']}")
     return out
 
 
@@ -88,7 +103,7 @@ def apply_reader_overrides(task: Any, overrides: dict) -> None:
             kind = data.get("kind", "?")
             raise ConfigError(f"data.{key} does not apply to this checkpoint (its data.kind={kind} has no such "
                               f"key); remove data.{key}={value}")
-        data[key] = value
+        data[key] = str(Path(to_absolute_path(value))) if key.endswith("path") else value
         spec = getattr(task, "spec", None)
         if isinstance(spec, dict) and key in spec:
             spec[key] = value

@@ -97,7 +97,8 @@ def _header(reader, source: str) -> tuple[list[str], int]:
 def _column(header: list[str], name: str, source: str, line: int) -> int:
     if name not in header:
         raise DataError(f"{source}:{line}: no column {name!r} in the header (columns: {', '.join(header)}); "
-                        "fix data.features / data.targets / data.time_column")
+                        "give a file with that column, or (when training) change data.features / data.targets / "
+                        "data.time_column")
     return header.index(name)
 
 
