@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
@@ -21,7 +21,8 @@ from seq2seq.config_rules import check_decoding, check_device
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.ranges import Range, fail
 
-OnMissing = _choices("OnMissing", "error ffill")
+OnMissing = _choices("OnMissing", "error ffill")  # as in forecast_config / classify_config (importing those
+TableFormat = _choices("TableFormat", "tsv csv")  # would import every task, and Lightning, through seq2seq.tasks)
 SPLITS = ("train", "valid", "test")
 OUTPUT_FORMATS = ("text", "json")
 
@@ -37,11 +38,17 @@ class ReaderOverrides:
 
 @dataclass
 class EvalDataOverrides(ReaderOverrides):
-    """evaluate also reads the run's own data files (``split=``), which may have moved since training."""
+    """evaluate also reads the run's own data files (``split=``), which may have moved since training, and
+    table files (``input=``, classify) whose layout may differ from the training file's."""
 
     path: Optional[str] = None
     valid_path: Optional[str] = None
     test_path: Optional[str] = None
+    format: Optional[TableFormat] = None  # classify: tsv | csv
+    header: Optional[bool] = None  # classify: the first row names the columns
+    delimiter: Optional[str] = None  # classify
+    text_col: Optional[Union[int, str]] = None  # classify: a column index or (with a header) a name
+    label_col: Optional[Union[int, str]] = None
 
 
 PREDICT_SCALARS = {"ckpt_path": str, "input": (str, type(None)), "output": (str, type(None)),

@@ -360,3 +360,51 @@ def test_cli_prints_one_error_line_and_exits_2(tmp_path, module, args, expected)
     trusted = [p for p in tmp_path.rglob("*") if p.name in ("config.yaml", "metrics.json") and ".hydra" not in p.parts
                or p.suffix in (".ckpt", ".npy") or p.name == "prepared"]
     assert trusted == [] and not (tmp_path / "cache").exists(), os.listdir(tmp_path)
+
+
+# -- the fixes that messages suggest work in the command that prints them ------------------------------------
+def test_evaluate_takes_the_reader_keys_its_readers_suggest(tmp_path):
+    from types import SimpleNamespace
+
+    from seq2seq.decoding_config import apply_reader_overrides, validate_evaluate_config
+
+    cfg = validate_evaluate_config(compose_cfg("evaluate", ["ckpt_path=x.ckpt", "data.on_error=skip",
+                                                            f"data.path={tmp_path / 'moved.tsv'}"]))
+    predictor = SimpleNamespace(config={"data": {"kind": "parallel", "path": "/old.tsv", "on_error": "error"}})
+    apply_reader_overrides(predictor, cfg["data"])
+    assert predictor.config["data"] == {"kind": "parallel", "path": str(tmp_path / "moved.tsv"), "on_error": "skip"}
+    series = SimpleNamespace(config={"data": {"kind": "csv_series", "on_missing": "error"}},
+                             spec={"on_missing": "error"})  # a forecast predictor reads its spec
+    apply_reader_overrides(series, {"on_missing": "ffill"})
+    assert series.config["data"]["on_missing"] == series.spec["on_missing"] == "ffill"
+    with pytest.raises(ConfigError, match=r"data\.on_missing does not apply .* data\.kind=parallel"):
+        apply_reader_overrides(predictor, {"on_missing": "ffill"})
+
+
+def test_evaluate_names_input_not_data_path_for_a_missing_input_file(tmp_path):
+    from seq2seq.errors import DataError
+    from seq2seq.evaluate import evaluate
+
+    cfg = compose_cfg("evaluate", [f"ckpt_path={MISSING}/best.ckpt", f"input={tmp_path / 'gone.tsv'}",
+                                   f"output_dir={tmp_path / 'eval'}"])
+    with pytest.raises(DataError, match=r"gone\.tsv: no such file; pass input=") as err:
+        evaluate(cfg)
+    assert "data.path" not in str(err.value) and not (tmp_path / "eval").exists()
+
+
+@pytest.mark.parametrize(("run_config", "offered", "not_offered"), [
+    ({"loss": {"on_nonfinite": "error"}, "trainer": {"gradient_clip_val": 1.0}}, "loss.on_nonfinite=skip",
+     "gradient_clip_val"),
+    ({"loss": {"on_nonfinite": "skip"}, "trainer": {"gradient_clip_val": None}}, "trainer.gradient_clip_val=1.0",
+     "on_nonfinite"),
+    ({"loss": {"on_nonfinite": "error"}, "trainer": {"gradient_clip_val": 1.0, "strategy": "ddp"}}, "optim.lr",
+     "on_nonfinite"),
+])
+def test_non_finite_loss_errors_offer_only_fixes_the_run_can_apply(run_config, offered, not_offered):
+    from types import SimpleNamespace
+
+    from seq2seq.tasks.base import BaseTask
+
+    module = SimpleNamespace(run_config=run_config, hparams=SimpleNamespace(optim={"lr": 0.001}))
+    fix = BaseTask._nonfinite_fix(module)
+    assert offered in fix and not_offered not in fix, fix
