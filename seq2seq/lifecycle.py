@@ -43,22 +43,41 @@ class RunEnd(Checkpoint):
         self.last = Path(ckpt_dir) / "last.ckpt"
         self.every_n_steps, self.save = every_n_steps, save
         self._saved_step = -1
+        self._forced = False  # this batch's validation runs only because training ends here
+        self._stepped = None  # Lightning's count of stepped batches once that validation is over
+        self._resume_stepped = None
+
+    def on_train_batch_start(self, trainer: L.Trainer, pl_module, batch, batch_idx: int) -> None:
+        self._forced = False
+        if self._resume_stepped is not None:
+            # Lightning counts a batch as stepped (the step the loggers use) after the validation that follows
+            # it. Resumed from a checkpoint written in a validation of its own schedule, it completes that
+            # count; from one written in a validation forced here, it may not (mid-epoch): set it.
+            trainer.fit_loop.epoch_loop._batches_that_stepped = self._resume_stepped
+            self._resume_stepped = None
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
-        final = training_ends_after_this_batch(trainer)
-        if final and trainer.enable_validation:
+        final, scheduled = training_ends_after_this_batch(trainer), validation_follows(trainer)
+        if final and trainer.enable_validation and not scheduled:
             # Lightning validates after a batch when a stop was requested (training_epoch_loop
             # `_should_check_val_fx`), also mid-epoch and on an epoch that check_val_every_n_epoch skips.
-            trainer.should_stop = True
+            self._forced = trainer.should_stop = True
+            self._stepped = trainer.fit_loop.epoch_loop._batches_that_stepped + 1
             if not trainer.fit_loop.epoch_loop._should_check_val_epoch():
                 trainer.check_val_every_n_epoch = None
-        if validation_follows(trainer):
+        if scheduled or self._forced:
             return  # last.ckpt is written at the end of that validation, with its metrics
         step = trainer.global_step
         due = self.every_n_steps > 0 and step // self.every_n_steps > self._saved_step // self.every_n_steps
         if self.save and (final or due) and step != self._saved_step:
             trainer.save_checkpoint(self.last)
             self._saved_step = step
+
+    def state_dict(self) -> dict:
+        return {"stepped_after_validation": self._stepped if self._forced else None}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._resume_stepped = state_dict.get("stepped_after_validation")
 
     def on_validation_end(self, trainer: L.Trainer, pl_module) -> None:
         if not trainer.sanity_checking:

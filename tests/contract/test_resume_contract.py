@@ -92,3 +92,21 @@ def test_a_run_directory_holds_one_run(pairs, cache_dir, tmp_path):
     with pytest.raises(RunError, match=rf"{run}: already holds a run \(config.yaml\); continue it with resume="):
         train(compose_cfg("train", overrides))
     resume(run)  # the finished run, resumed: nothing left to train
+
+
+# Runs that stop where no validation was scheduled (the validation is forced), continued by a longer run.
+STOPS = {"translation": ["trainer.max_steps=3"],  # inside the first epoch
+         "classify": ["trainer.max_epochs=1", "trainer.check_val_every_n_epoch=2"]}  # an epoch it does not validate
+
+
+@pytest.mark.parametrize("task", STOPS)
+def test_a_short_run_continued_from_its_last_ckpt_follows_the_long_run(task, pairs, cache_dir, tmp_path):
+    extra = ["trainer.deterministic=true", "test_after_fit=false"]
+    full = tmp_path / "full"
+    train(compose_cfg("train", task_overrides(task, pairs, cache_dir, full, *extra)))
+    short = train(compose_cfg("train", task_overrides(task, pairs, cache_dir, tmp_path / "short", *extra,
+                                                      *STOPS[task])))
+    ckpt = tmp_path / "short" / "checkpoints" / "last.ckpt"
+    train(compose_cfg("train", task_overrides(task, pairs, cache_dir, tmp_path / "more", *extra, f"ckpt_path={ckpt}")))
+    reference = {tag: [p for p in points if p[0] >= short["global_step"]] for tag, points in curves(full).items()}
+    assert curves(tmp_path / "more") == {tag: points for tag, points in reference.items() if points}
