@@ -224,3 +224,21 @@ def test_readme_python_api_snippets_run_as_written(checkpoints, monkeypatch):
     for block in blocks:
         code = re.sub(r"runs/(\w+)/checkpoints/best\.ckpt", lambda m: str(checkpoints(m.group(1))), block)
         exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own code
+
+
+def test_option_checks_mirror_the_decoding_schema():
+    """The predictors check options without OmegaConf, so with a copy of DecodingConfig's ranges and
+    choices: this keeps the copy equal to the schema."""
+    from dataclasses import fields
+
+    from seq2seq.config import DecodingConfig
+    from seq2seq.inference import PREDICTORS, predictor_class
+    from seq2seq.inference.options import CHOICES, RANGES, TYPES
+
+    schema = {f.name: f for f in fields(DecodingConfig)}
+    assert {k: f.metadata["range"] for k, f in schema.items() if "range" in f.metadata and k in TYPES} == RANGES
+    for key, choices in CHOICES.items():
+        assert sorted(choices) == sorted(e.value for e in type(schema[key].default))
+    for kind in PREDICTORS:
+        keys = set(predictor_class(kind).decoding_keys)
+        assert keys <= set(TYPES) and keys - {"return_attention"} <= set(schema), kind

@@ -65,15 +65,18 @@ class Predictor:
         return next(self.model.parameters()).device
 
     @property
+    def saved_decoding(self) -> dict:
+        """The decoding section the model was trained with (the training module's, else the run config's)."""
+        return self.hparams.get("decoding") or self.config.get("decoding", {})
+
+    @property
     def decoding_defaults(self) -> dict:
-        """The checkpoint's decoding values of the accepted keys."""
-        saved = self.hparams.get("decoding") or self.config.get("decoding", {})
-        return {k: saved[k] for k in self.decoding_keys if k in saved}
+        """The checkpoint's values of the accepted decoding options."""
+        return {k: v for k, v in self.saved_decoding.items() if k in self.decoding_keys}
 
     def decoding(self, given: dict) -> dict:
         """Decoding options for one call: the checkpoint's, updated with ``given`` (checked)."""
-        saved = self.hparams.get("decoding") or self.config.get("decoding", {})
-        return merge_decoding(saved, given, self.decoding_keys)
+        return merge_decoding(self.saved_decoding, given, self.decoding_keys)
 
     def info(self) -> dict:
         """JSON-able description: task, sizes/labels, a training-config summary, metrics, decoding defaults."""
