@@ -8,7 +8,14 @@ __version__ = "0.1.0"
 
 
 def load(path, device="cpu"):
-    """The task's predictor for the checkpoint at ``path`` (``seq2seq.inference.load``)."""
+    """The task's predictor for the checkpoint at ``path`` (``seq2seq.inference.load``), or for a directory
+    written by ``python -m seq2seq.export`` (onnxruntime on the CPU, no torch: ``seq2seq.onnx_runtime``)."""
+    from pathlib import Path
+
+    if Path(path).is_dir():
+        from seq2seq.onnx_runtime import load as _load_onnx
+
+        return _load_onnx(path)
     from seq2seq.inference import load as _load
 
     return _load(path, device)

@@ -1,0 +1,3 @@
+from seq2seq.export import main
+
+main()
