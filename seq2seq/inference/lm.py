@@ -97,7 +97,7 @@ class LMPredictor(Predictor):
             if not clean:
                 raise DataError(f"inputs[{i}] is empty after normalisation; give a text to score")
             part = encode_text(self.tokenizers["text"], clean, f"inputs[{i}]")
-            nll, count = self.stream_nll(StreamWindows(part.ids, 1, data.get("bptt", 256), name=f"inputs[{i}]"))
+            nll, count = self.stream_nll(StreamWindows(part.ids, 1, data["bptt"], name=f"inputs[{i}]"))
             loss = nll / max(count, 1)
             out.append(TextScore(round(part.bits_per_char(loss), 6), round(perplexity(loss), 6), count, len(clean)))
         return out[0] if isinstance(text, str) else out
