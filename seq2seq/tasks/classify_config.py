@@ -48,7 +48,7 @@ class LabeledDataConfig(BucketedLoaderConfig):
     limit: Optional[int] = ranged(None, ge=1)
     on_error: OnError = OnError.error
     unknown_label: OnError = OnError.error
-    batch_size: int = 32
+    batch_size: int = ranged(32, ge=1)  # a key declared again keeps its range only if declared with it
 
 
 @dataclass

@@ -38,8 +38,8 @@ class ConllDataConfig(BucketedLoaderConfig):
     split_seed: int = 1
     limit: Optional[int] = ranged(None, ge=1)
     on_error: OnError = OnError.error
-    batch_size: int = 32
-    eval_batch_size: int = 256
+    batch_size: int = ranged(32, ge=1)  # a key declared again keeps its range only if declared with it
+    eval_batch_size: int = ranged(256, ge=1)
 
 
 @dataclass

@@ -126,11 +126,14 @@ TRAIN_CASES = [
     case("ner", "data.n_cols=1", "data.n_cols", ">= 2 or null"),
     case("ner", "data.char_min_freq=0", "data.char_min_freq", ">= 1"),
     case("ner", "data.token_col=1 data.tag_col=1", "data.token_col", "must differ"),
+    case("ner", "data.batch_size=0", "data.batch_size", ">= 1"),
+    case("ner", "data.eval_batch_size=0", "data.eval_batch_size", ">= 1"),
     case("classify", "model.mlp_hidden=[64,0]", "model.mlp_hidden", "each >= 1"),
     case("classify", "model.mlp_dropout=1", "model.mlp_dropout", "in [0, 1)"),
     case("classify", "data.text_col=-1", "data.text_col", "a column index >= 0"),
     case("classify", "data.max_len=0", "data.max_len", ">= 1 or null"),
     case("classify", "data.test_size=-1", "data.test_size", "a fraction in [0, 1)"),
+    case("classify", "data.batch_size=0", "data.batch_size", ">= 1"),
     case("forecast", "data.window=0", "data.window", ">= 1"),
     case("forecast", "data.horizon=0", "data.horizon", ">= 1"),
     case("forecast", "data.stride=0", "data.stride", ">= 1"),
@@ -408,3 +411,29 @@ def test_non_finite_loss_errors_offer_only_fixes_the_run_can_apply(run_config, o
     module = SimpleNamespace(run_config=run_config, hparams=SimpleNamespace(optim={"lr": 0.001}))
     fix = BaseTask._nonfinite_fix(module)
     assert offered in fix and not_offered not in fix, fix
+
+
+# Numbers every value of which is meaningful: seeds of random.Random, CoNLL columns counted from either end.
+UNBOUNDED = {"split_seed", "token_col", "tag_col"}
+
+
+def test_every_numeric_key_of_every_schema_declares_its_range():
+    import dataclasses
+    import typing
+
+    import seq2seq.tasks  # noqa: F401  (registers every task's schemas)
+    from seq2seq import config
+    from seq2seq.bench.config import BenchConfig
+    from seq2seq.prepare import PrepareConfig
+
+    schemas = {*config.DATA_SCHEMAS.values(), *config.MODEL_SCHEMAS.values(), config.EarlyStoppingConfig,
+               BenchConfig, PrepareConfig, *(s for s in config.TRAIN_SECTIONS.values() if isinstance(s, type))}
+    unranged = []
+    for schema in schemas:
+        hints = typing.get_type_hints(schema)
+        for f in dataclasses.fields(schema):
+            kinds = typing.get_args(hints[f.name]) or (hints[f.name],)
+            numeric = int in kinds or float in kinds or hints[f.name] is typing.Any
+            if numeric and "range" not in f.metadata and f.name not in UNBOUNDED:
+                unranged.append(f"{schema.__name__}.{f.name}")
+    assert unranged == []
