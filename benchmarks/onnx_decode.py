@@ -1,0 +1,88 @@
+"""Decoding speed, PyTorch eager against onnxruntime (issue #16): the same sentences, the same model, the
+same forced output length, greedy and beam-5 search, in one run.
+
+The model is randomly initialised at the size of the default translation config (embeddings 128, a
+2-layer bidirectional LSTM encoder of 256 per direction, a 2-layer LSTM decoder of 512, general attention)
+with an 8,000-symbol vocabulary, wrapped in the real predictors: ``TranslationPredictor`` (PyTorch) and the
+exported directory loaded with ``seq2seq.load`` (onnxruntime graphs + the NumPy search). Output lengths are
+forced (``min_len`` = ``max_len_cap`` = ``--length``), so both decode exactly as many steps. Each number is
+the best of ``--runs`` wall-clock runs; threads: ``OMP_NUM_THREADS`` for both (set it to 1 on a shared box).
+
+    OMP_NUM_THREADS=1 python benchmarks/onnx_decode.py [--sentences 64] [--length 20] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+import seq2seq
+from seq2seq.export import export_predictor
+from seq2seq.inference.translation import DECODING_KEYS, TranslationPredictor, build_seq2seq_model
+from seq2seq.tokenizers import SPECIALS, tokenizer_from_state
+
+MODEL = {"cell": "lstm", "embedding_dim": 128, "hidden_size": 256, "encoder_layers": 2, "decoder_layers": 2,
+         "bidirectional": True, "attention": "general", "input_feed": False, "bridge": "copy"}
+DECODING = {"strategy": "beam", "beam_size": 5, "n_best": 1, "length_penalty": "gnmt", "alpha": 0.6,
+            "max_len_ratio": 10.0, "max_len_extra": 0, "batch_size": 32, "no_repeat_ngram": 0, "temperature": 1.0,
+            "top_k": 0, "top_p": 1.0, "seed": None, "coverage_penalty": 0.0, "keep_greedy": True,
+            "return_attention": False}
+
+
+def predictor(vocab: int) -> TranslationPredictor:
+    torch.manual_seed(0)
+    itos = [*SPECIALS, *(chr(0x4E00 + i) for i in range(vocab - len(SPECIALS)))]
+    tok = tokenizer_from_state({"kind": "char", "min_freq": 1, "max_size": None, "itos": itos})
+    model = build_seq2seq_model(MODEL, tok.vocab_size, tok.vocab_size).eval()
+    hparams = {"model": MODEL, "src_vocab_size": tok.vocab_size, "tgt_vocab_size": tok.vocab_size,
+               "decoding": DECODING}
+    config = {"data": {"kind": "parallel", "normalize": "nfc", "lowercase": False}, "task": {"name": "translation"}}
+    return TranslationPredictor(model, {"source": tok, "target": tok}, config, hparams)
+
+
+def best_of(runs: int, fn) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=64)
+    parser.add_argument("--length", type=int, default=20, help="source length and forced output length")
+    parser.add_argument("--vocab", type=int, default=8000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    torch_pred = predictor(args.vocab)
+    rng = np.random.default_rng(0)
+    encoded = [rng.integers(len(SPECIALS), args.vocab, args.length - 1).tolist() for _ in range(args.sentences)]
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_pred = seq2seq.load(export_predictor(torch_pred, os.path.join(tmp, "export")))
+        print(f"{args.sentences} sentences, source {args.length} tokens, output forced to {args.length}, "
+              f"vocab {args.vocab}, batch {DECODING['batch_size']}, threads {torch.get_num_threads()} "
+              f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
+        print("| search | PyTorch eager (sent/s) | onnxruntime (sent/s) | speed-up |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, beam in (("greedy", 1), ("beam-5", 5)):
+            d = {**DECODING, "beam_size": beam, "min_len": args.length, "max_len_cap": args.length}
+            assert set(d) <= set(DECODING_KEYS) | {"min_len", "max_len_cap"}
+            same = [n[0][0] for n, _ in torch_pred.decode_encoded(encoded[:8], d, False)] == \
+                   [n[0][0] for n, _ in onnx_pred.decode_encoded(encoded[:8], d, False)]
+            with torch.no_grad():
+                eager = best_of(args.runs, lambda: torch_pred.decode_encoded(encoded, d, False))
+            ort = best_of(args.runs, lambda: onnx_pred.decode_encoded(encoded, d, False))
+            n = args.sentences
+            print(f"| {name} | {n / eager:.1f} | {n / ort:.1f} | {eager / ort:.2f}x |"
+                  + ("" if same else "  (outputs differ!)"))
+
+
+if __name__ == "__main__":
+    main()
