@@ -77,8 +77,8 @@ def main() -> None:
             same = [n[0][0] for n, _ in torch_pred.decode_encoded(encoded[:8], d, False)] == \
                    [n[0][0] for n, _ in onnx_pred.decode_encoded(encoded[:8], d, False)]
             with torch.no_grad():
-                eager = best_of(args.runs, lambda: torch_pred.decode_encoded(encoded, d, False))
-            ort = best_of(args.runs, lambda: onnx_pred.decode_encoded(encoded, d, False))
+                eager = best_of(args.runs, lambda d=d: torch_pred.decode_encoded(encoded, d, False))
+            ort = best_of(args.runs, lambda d=d: onnx_pred.decode_encoded(encoded, d, False))
             n = args.sentences
             print(f"| {name} | {n / eager:.1f} | {n / ort:.1f} | {eager / ort:.2f}x |"
                   + ("" if same else "  (outputs differ!)"))

@@ -205,3 +205,53 @@ def test_export_cli_refuses_other_tasks_and_non_export_dirs_in_one_line(tmp_path
     result = run_cli("seq2seq.export", [f"ckpt_path={tmp_path / 'none.ckpt'}"], tmp_path)
     assert result.returncode == 2 and result.stderr.strip().splitlines() == [
         f"error: {tmp_path / 'none.ckpt'}: no such checkpoint file; pass ckpt_path=<run>/checkpoints/best.ckpt"]
+
+
+@pytest.mark.parametrize(("cell", "head", "flags"), [("lstm", "direct", {"residual": True}),
+                                                     ("gru", "autoregressive", {"subtract_last": True}),
+                                                     ("rnn", "autoregressive", {"residual": False})])
+def test_exported_forecaster_gives_the_same_forecasts(tmp_path, cell, head, flags):
+    from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
+
+    torch.manual_seed(0)
+    series = {"input_columns": ["load", "temp"], "targets": ["load"], "target_index": [0], "window": 8,
+              "horizon": 4, "time_column": "time", "on_missing": "error", "season": 1,
+              "scaler": {"kind": "standard", "center": [10.0, 3.0], "scale": [2.0, 0.5]}}
+    model = {"cell": cell, "hidden_size": 8, "num_layers": 2, "head": head, **flags}
+    pred = ForecastPredictor(build_forecaster(model, series).eval(), {}, {"data": {}, "task": {}},
+                             {"model": model, "series": series, "decoding": {"batch_size": 2}})
+    onnx_pred = seq2seq.load(export_predictor(pred, tmp_path / "export"))
+    rng = np.random.default_rng(0)
+    inputs = [rng.normal(10, 2, (n, 2)) for n in (8, 12, 9)]
+    inputs.append([{"time": f"2024-01-{d:02d}", "load": float(d), "temp": 3.0} for d in range(1, 11)])
+    want, got = pred.predict(inputs), onnx_pred.predict(inputs)
+    for w, g in zip(want, got):
+        assert g["times"] == w["times"] and g["steps"] == w["steps"]
+        np.testing.assert_allclose(g["values"], w["values"], atol=1e-5, rtol=0)
+    csv_lines = ["load,temp", *(f"{10 + i % 3},{i / 5}" for i in range(10))]
+    lines = [pred.predict_lines(csv_lines, {"batch_size": 1}), onnx_pred.predict_lines(csv_lines, {"batch_size": 1})]
+    np.testing.assert_allclose(*[[float(v) for v in ls] for ls in lines], atol=1e-5, rtol=0)  # 7 digits printed
+
+
+def test_export_cli_on_a_trained_checkpoint(tmp_path):
+    from conftest import make_reversal_pairs, run_cli
+
+    from seq2seq.train import train
+
+    corpus = tmp_path / "pairs.tsv"
+    corpus.write_text("".join(f"{s}\t{t}\n" for s, t in make_reversal_pairs(100)), encoding="utf-8")
+    train(compose_cfg("train", [f"data.path={corpus}", "data.valid_size=10", "data.test_size=10", "debug=fast",
+                                "data.batch_size=16", "trainer.accelerator=cpu", "test_after_fit=false",
+                                "logger=none", "model.input_feed=true", "model.coverage=true",
+                                f"paths.output_dir={tmp_path / 'run'}", f"paths.cache_dir={tmp_path / 'cache'}"]))
+    ckpt = tmp_path / "run" / "checkpoints" / "best.ckpt"
+    result = run_cli("seq2seq.export", [f"ckpt_path={ckpt}"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "run" / "export"
+    assert sorted(p.name for p in out.iterdir()) == ["encoder.onnx", "manifest.json", "step.onnx"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["task"] == "translation" and manifest["state"] == ["h", "c", "feed", "coverage"]
+    texts = ["abcd", "hgfe", "cab"]
+    want, got = seq2seq.load(ckpt).predict(texts), seq2seq.load(out).predict(texts)
+    assert [g["text"] for g in got] == [w["text"] for w in want]
+    np.testing.assert_allclose([g["score"] for g in got], [w["score"] for w in want], atol=1e-4)

@@ -77,3 +77,15 @@ class ClassifierGraph(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.model(tokens, lengths)[0]
+
+
+class ForecastGraph(nn.Module):
+    """Scaled windows x (B, W, F) float32 → scaled forecasts (B, H, T). The autoregressive head's loop runs
+    ``horizon`` steps, a constant of the model (not of the data), so unrolling it in the graph is exact."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.forecast(x)

@@ -10,7 +10,14 @@ import numpy as np
 import torch
 
 from seq2seq.errors import CheckpointError
-from seq2seq.export.graphs import ClassifierGraph, EncoderGraph, StepGraph, source_names, state_names
+from seq2seq.export.graphs import (
+    ClassifierGraph,
+    EncoderGraph,
+    ForecastGraph,
+    StepGraph,
+    source_names,
+    state_names,
+)
 from seq2seq.export.onnx_file import export_module
 from seq2seq.tokenizers import EOS, PAD
 
@@ -86,6 +93,21 @@ def export_classify(model, out: Path, opset: int) -> dict:
     return {"graphs": {"model": spec}}
 
 
+def export_forecast(model, out: Path, opset: int) -> dict:
+    graph = ForecastGraph(model)
+    features = model.encoder.input_size
+    x = torch.randn(2, 6, features, generator=torch.Generator().manual_seed(0))
+    spec = export_module(graph, (x,), out / "model.onnx", {"x": {0: "batch", 1: "window"}}, {"forecast": BATCH},
+                         opset)
+    import onnxruntime as ort
+
+    x = torch.randn(3, 9, features, generator=torch.Generator().manual_seed(1))
+    sess = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        compare("forecaster", sess.run(None, {"x": x.numpy()}), [graph(x).numpy()], tol=1e-5)
+    return {"graphs": {"model": spec}}
+
+
 def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float = 1e-4) -> None:
     for i, (g, w) in enumerate(zip(got, want)):
         if g.shape != w.shape or (g.dtype != bool and not np.allclose(g, w, atol=tol, rtol=0, equal_nan=True)):
@@ -94,4 +116,4 @@ def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float
                                   "please report it with the model config")
 
 
-EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify}
+EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify, "forecast": export_forecast}

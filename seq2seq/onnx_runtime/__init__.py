@@ -9,7 +9,8 @@ from pathlib import Path
 from seq2seq.onnx_runtime.manifest import MANIFEST, read_manifest
 
 PREDICTORS = {"seq2seq": "seq2seq.onnx_runtime.translation:OnnxTranslationPredictor",
-              "classify": "seq2seq.onnx_runtime.classify:OnnxClassifyPredictor"}
+              "classify": "seq2seq.onnx_runtime.classify:OnnxClassifyPredictor",
+              "forecast": "seq2seq.onnx_runtime.forecast:OnnxForecastPredictor"}
 
 
 def is_export_dir(path: str | Path) -> bool:
