@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -136,22 +137,18 @@ def resumed_config(cfg: dict) -> dict:
     return resumed
 
 
-def resume_run_dir(resume: str | None, default: str) -> str:
-    """``hydra.run.dir`` of ``python -m seq2seq.train``: the interrupted run's own directory under
-    ``resume=`` (so train.log and TensorBoard continue there), else ``default``."""
-    if resume and Path(resume).exists():
-        return str(run_dir_of(resume))
-    return default
-
-
-def resume_hydra_subdir(resume: str | None) -> str:
-    """Hydra's files of a resumed run go to ``.hydra/resume-<time>``: ``.hydra/`` keeps the original run's."""
-    return f".hydra/resume-{time.strftime('%Y-%m-%d_%H-%M-%S')}" if resume else ".hydra"
-
-
-for _name, _fn in (("resume_run_dir", resume_run_dir), ("resume_hydra_subdir", resume_hydra_subdir)):
-    if not OmegaConf.has_resolver(_name):
-        OmegaConf.register_new_resolver(_name, _fn)
+def resume_in_its_run_dir(argv: list[str]) -> list[str]:
+    """``resume=<run dir or ckpt>`` on the command line: Hydra's run dir becomes the interrupted run's own, so
+    train.log and TensorBoard continue there; the resume command's Hydra files go to ``.hydra/resume-<time>``
+    (``.hydra/`` keeps the original run's). An explicit ``hydra.run.dir`` (DDP's added ranks) wins."""
+    resume = [a.split("=", 1)[1] for a in argv if a.startswith("resume=")]
+    if not resume or not resume[-1] or any(a.startswith("hydra.run.dir=") for a in argv):
+        return argv
+    target = Path(resume[-1])
+    if not target.exists():
+        return argv  # train() reports it in one line
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+    return [*argv, f"hydra.run.dir={run_dir_of(target)}", f"hydra.output_subdir=.hydra/resume-{stamp}"]
 
 
 def command_line_overrides() -> list[str]:
@@ -176,8 +173,13 @@ def _finish_run(cfg: dict, trainer: L.Trainer, run_dir: Path, metrics: dict) -> 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 @one_line_errors
-def main(cfg: DictConfig) -> float | None:
+def _main(cfg: DictConfig) -> float | None:
     return train(cfg)["objective"]
+
+
+def main() -> None:
+    sys.argv = resume_in_its_run_dir(sys.argv)
+    _main()
 
 
 if __name__ == "__main__":
