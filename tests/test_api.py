@@ -185,7 +185,8 @@ def test_inputs_and_options_are_checked_in_one_line(checkpoints):
     bad = [lambda: p.translate([]), lambda: p.translate("abc"), lambda: p.translate(["abc", 3]),
            lambda: p.translate(["a" * 500]), lambda: p.predict(["abc"], beams=3),
            lambda: p.translate(["abc"], beam_size=0), lambda: p.translate(["abc"], beam_size=2, n_best=3),
-           lambda: p.translate(["abc"], temperature="hot"), lambda: p.chat().reply(None)]
+           lambda: p.translate(["abc"], temperature="hot"), lambda: p.chat().reply(None),
+           lambda: seq2seq.load(checkpoints("translation"), device="gpu")]
     for call in bad:
         with pytest.raises(Seq2SeqError) as err:
             call()

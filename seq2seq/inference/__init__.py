@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seq2seq.errors import CheckpointError
+from seq2seq.errors import CheckpointError, ConfigError
 
 if TYPE_CHECKING:
     import torch
@@ -35,12 +35,16 @@ def predictor_class(kind: str, path: str | Path = "checkpoint") -> type[Predicto
 
 def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str, ...] | None = None,
          command: str = "seq2seq.load") -> Predictor:
-    """The predictor of a ``.ckpt`` written by ``python -m seq2seq.train``, in eval mode on ``device``.
-    ``kinds``: the task kinds ``command`` accepts (None: any). A damaged file fails with one line."""
-    import torch
-
-    from seq2seq.checkpoint import OTHER, TOKENIZERS, check_state_dict, read_checkpoint
+    """The predictor of a ``.ckpt`` written by ``python -m seq2seq.train``, in eval mode on ``device``
+    (``"auto"``: CUDA when available). ``kinds``: the task kinds ``command`` accepts (None: any). A damaged
+    file fails with one line."""
+    from seq2seq.checkpoint import OTHER, TOKENIZERS, check_state_dict, pick_device, read_checkpoint
     from seq2seq.inference.base import checkpoint_metrics
+
+    try:
+        device = pick_device(device) if isinstance(device, str) else device
+    except RuntimeError:
+        raise ConfigError(f"device={device!r} is not a device; use cpu, cuda, cuda:<n> or auto") from None
 
     path = Path(path)
     ckpt = read_checkpoint(path)
@@ -65,7 +69,7 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
     weights = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items()}
     check_state_dict(path, model.state_dict(), weights)
     model.load_state_dict(weights)
-    return cls(model.to(torch.device(device)).eval(), tokenizers, extra["config"], ckpt["hyper_parameters"],
+    return cls(model.to(device).eval(), tokenizers, extra["config"], ckpt["hyper_parameters"],
                checkpoint_metrics(ckpt))
 
 
