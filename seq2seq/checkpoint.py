@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
-from lightning.fabric.plugins import TorchCheckpointIO
 
+from seq2seq.atomic import atomic_path
 from seq2seq.errors import CheckpointError
+
+# The layout of ``checkpoint["seq2seq"]`` (written by ``BaseTask.on_save_checkpoint``); files without the
+# entry are format 1. Bump it when the layout changes, so older code refuses newer files in one line.
+CHECKPOINT_FORMAT = 1
+# The tokenizers each task kind needs to read its inputs (``checkpoint["seq2seq"]["tokenizers"]``).
+TOKENIZERS = {"seq2seq": ("source", "target"), "tagging": ("vocab",), "lm": ("text",), "classify": ("text",),
+              "forecast": ()}
+OTHER = "use another checkpoint, e.g. last.ckpt or best.ckpt of the run, or retrain"
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -125,19 +132,28 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-class AtomicCheckpointIO(TorchCheckpointIO):
-    """Writes a checkpoint to a temporary file beside the target, then renames it into place, so a run
-    killed while saving leaves the previous checkpoint intact, never a truncated one."""
+def __getattr__(name: str):
+    # AtomicCheckpointIO subclasses Lightning's TorchCheckpointIO, so it is defined on first use: reading
+    # a checkpoint (seq2seq.load, the predict CLI) must not import Lightning.
+    if name == "AtomicCheckpointIO":
+        globals()[name] = _atomic_checkpoint_io()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        try:
-            torch.save(checkpoint, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+
+def _atomic_checkpoint_io() -> type:
+    from lightning.fabric.plugins import TorchCheckpointIO
+
+    class AtomicCheckpointIO(TorchCheckpointIO):
+        """Writes a checkpoint to a temporary file beside the target, then renames it into place, so a run
+        killed while saving leaves the previous checkpoint intact, never a truncated one."""
+
+        def save_checkpoint(self, checkpoint: dict, path, storage_options=None) -> None:
+            # Through a file object: a full disk raises OSError(ENOSPC), not torch's "unexpected pos ...".
+            with atomic_path(path) as tmp, open(tmp, "wb") as file:
+                torch.save(checkpoint, file)
+
+    return AtomicCheckpointIO
 
 
 def resolve_resume(target: str | Path) -> tuple[Path, Path]:
