@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 
 class Ragged:
@@ -34,6 +33,8 @@ class Ragged:
         return Ragged(ids, offsets)
 
     def to_state(self) -> dict:
+        import torch  # here only: ragged ids also serve the torch-free ONNX tagger (seq2seq.onnx_runtime)
+
         return {"ids": torch.from_numpy(self.ids), "offsets": torch.from_numpy(self.offsets)}
 
     @classmethod

@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from seq2seq.data.ragged import Ragged
 from seq2seq.tokenizers.base import SPECIALS, UNK
@@ -55,6 +54,8 @@ class EncodedSentences:
     unknown_words: int = 0
 
     def to_state(self) -> dict:
+        import torch  # here only: the vocabulary itself serves the torch-free ONNX tagger (seq2seq.onnx_runtime)
+
         return {"forms": self.forms, "form_words": torch.from_numpy(self.form_words),
                 "form_casing": torch.from_numpy(self.form_casing),
                 "form_chars": self.form_chars.to_state(), "tokens": self.tokens.to_state(),
