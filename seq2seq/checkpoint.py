@@ -71,6 +71,26 @@ def _check_format(path: Path, extra: dict) -> None:
                               "upgrade seq2seq (pip install -U seq2seq) to read it")
 
 
+def check_kind(path: Path, ckpt: dict, known, kinds: tuple[str, ...] | None, command: str) -> tuple[str, str]:
+    """The checkpoint's task kind and task name, once the kind is ``known`` (a registry), accepted by
+    ``command`` (``kinds``; None: any) and its tokenizers are present; else one line."""
+    extra = ckpt["seq2seq"]
+    kind = extra["kind"]
+    task_cfg = extra["config"].get("task")
+    name = task_cfg.get("name", kind) if isinstance(task_cfg, dict) else kind
+    if kind not in known:
+        raise CheckpointError(f"{path}: a checkpoint of task kind {kind!r}, which this seq2seq does not know "
+                              f"(known: {', '.join(sorted(known))}); {OTHER}")
+    if kinds is not None and kind not in kinds:
+        raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
+                              f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
+    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
+    if missing:
+        raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
+                              f"seq2seq.tokenizers); {OTHER}")
+    return kind, name
+
+
 def load_task(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str, ...] | None = None,
               command: str = "this command"):
     """The task module in eval mode, with its tokenizers and the run config it was trained with.
@@ -79,20 +99,7 @@ def load_task(path: str | Path, device: str | torch.device = "cpu", kinds: tuple
 
     path = Path(path)
     ckpt = read_checkpoint(path)
-    extra = ckpt["seq2seq"]
-    kind = extra["kind"]
-    task_cfg = extra["config"].get("task")
-    name = task_cfg.get("name", kind) if isinstance(task_cfg, dict) else kind
-    if kind not in TASK_KINDS:
-        raise CheckpointError(f"{path}: a checkpoint of task kind {kind!r}, which this seq2seq does not know "
-                              f"(known: {', '.join(sorted(TASK_KINDS))}); {OTHER}")
-    if kinds is not None and kind not in kinds:
-        raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
-                              f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
-    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
-    if missing:
-        raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
-                              f"seq2seq.tokenizers); {OTHER}")
+    kind, name = check_kind(path, ckpt, TASK_KINDS, kinds, command)
     cls = TASK_KINDS[kind].module
     try:
         task = cls(**ckpt["hyper_parameters"])

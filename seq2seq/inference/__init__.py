@@ -24,11 +24,8 @@ PREDICTORS = {
 }
 
 
-def predictor_class(kind: str, path: str | Path = "checkpoint") -> type[Predictor]:
-    if kind not in PREDICTORS:
-        raise CheckpointError(f"{path}: a checkpoint of task kind {kind!r}, which this seq2seq does not know "
-                              f"(known: {', '.join(sorted(PREDICTORS))}); use a checkpoint written by python -m "
-                              "seq2seq.train")
+def predictor_class(kind: str) -> type[Predictor]:
+    """The predictor class of a task kind (a key of ``PREDICTORS``)."""
     module, name = PREDICTORS[kind].split(":")
     return getattr(importlib.import_module(module), name)
 
@@ -38,7 +35,7 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
     """The predictor of a ``.ckpt`` written by ``python -m seq2seq.train``, in eval mode on ``device``
     (``"auto"``: CUDA when available). ``kinds``: the task kinds ``command`` accepts (None: any). A damaged
     file fails with one line."""
-    from seq2seq.checkpoint import OTHER, TOKENIZERS, check_state_dict, pick_device, read_checkpoint
+    from seq2seq.checkpoint import OTHER, check_kind, check_state_dict, pick_device, read_checkpoint
     from seq2seq.inference.base import checkpoint_metrics
 
     try:
@@ -49,17 +46,8 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
     path = Path(path)
     ckpt = read_checkpoint(path)
     extra = ckpt["seq2seq"]
-    kind = extra["kind"]
-    task_cfg = extra["config"].get("task")
-    name = task_cfg.get("name", kind) if isinstance(task_cfg, dict) else kind
-    if kinds is not None and kind not in kinds:
-        raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
-                              f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
-    cls = predictor_class(kind, path)
-    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
-    if missing:
-        raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
-                              f"seq2seq.tokenizers); {OTHER}")
+    kind, name = check_kind(path, ckpt, PREDICTORS, kinds, command)
+    cls = predictor_class(kind)
     try:
         model = cls.build_model(ckpt["hyper_parameters"])
         tokenizers = cls.load_tokenizers(extra["tokenizers"])
