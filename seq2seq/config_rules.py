@@ -65,6 +65,8 @@ def check_trainer(t: dict) -> None:
         raise ConfigError(f"trainer.precision={t['precision']} is not one of {', '.join(PRECISIONS)}")
     if str(t["precision"]) == "16-mixed" and t["accelerator"] == "cpu":
         raise ConfigError(FP16_ON_CPU)
+    if t["accelerator"] == "cpu":
+        _check_cpu_devices(t["devices"], "trainer.accelerator=cpu")
     low, high = t["min_epochs"], t["max_epochs"]
     if low is not None and high not in (None, -1) and low > high:
         raise ConfigError(f"trainer.min_epochs={low} cannot exceed trainer.max_epochs={high}; "
@@ -85,6 +87,15 @@ def check_machine(trainer: dict) -> None:
                           "use trainer.accelerator=cpu (or auto)")
     if str(trainer["precision"]) == "16-mixed":
         raise ConfigError(FP16_ON_CPU)
+    _check_cpu_devices(trainer["devices"], "no CUDA on this machine")
+
+
+def _check_cpu_devices(devices, why: str) -> None:
+    """On the CPU Lightning takes a number of processes; GPU ids (a list, -1, "0,1") are refused late."""
+    if devices == "auto" or (isinstance(devices, int) and devices >= 1) or str(devices).strip().isdigit():
+        return
+    raise ConfigError(f"trainer.devices={devices} selects GPUs ({why}); on the CPU set trainer.devices to a number "
+                      "of processes, e.g. trainer.devices=1")
 
 
 def check_device(device: str) -> None:

@@ -68,6 +68,7 @@ TRAIN_CASES = [
     case("translation", "trainer.limit_test_batches=1.5", "trainer.limit_test_batches", "[0, 1]"),
     case("translation", "trainer.log_every_n_steps=0", "trainer.log_every_n_steps", ">= 1"),
     case("translation", "trainer.devices=0", "trainer.devices", "a count >= 1"),
+    case("translation", "trainer.accelerator=cpu trainer.devices=[0]", "trainer.devices", "trainer.devices=1"),
     case("translation", "trainer.num_nodes=0", "trainer.num_nodes", ">= 1"),
     case("translation", "trainer.max_time=90", "trainer.max_time", "DD:HH:MM:SS"),
     case("translation", "trainer.num_sanity_val_steps=-2", "trainer.num_sanity_val_steps", "-1 or >= 0"),
@@ -148,6 +149,12 @@ TRAIN_CASES = [
     case("chatbot", "data.valid_limit=0", "data.valid_limit", ">= 1 or null"),
     case("chatbot", "data.limit=0", "data.limit", ">= 1 or null"),
     case("chatbot", "tokenizer.vocab_size=2", "tokenizer.vocab_size", ">= 5"),
+    # what this machine cannot run (checked by train before the data, not by validation)
+    *([] if torch.cuda.is_available() else [
+        case("translation", "trainer.accelerator=gpu", "trainer.accelerator=gpu", "use trainer.accelerator=cpu"),
+        case("translation", "trainer.precision=16-mixed", "trainer.precision=16-mixed", "bf16-mixed"),
+        case("translation", "trainer.devices=[0]", "trainer.devices", "trainer.devices=1"),
+    ]),
 ]
 
 
@@ -280,7 +287,7 @@ def test_chat_set_refuses_bad_values_and_the_chat_goes_on(capsys, line, key):
     "trainer.val_check_interval=1 trainer.check_val_every_n_epoch=null",
     "trainer.val_check_interval=0.25",
     "trainer.limit_val_batches=0 trainer.limit_test_batches=0.0 trainer.limit_train_batches=1.0",
-    "trainer.num_sanity_val_steps=-1 trainer.devices=[0] trainer.deterministic=warn",
+    "trainer.num_sanity_val_steps=-1 trainer.deterministic=warn trainer.accelerator=cpu trainer.devices=2",
     "trainer.max_time=00:00:01:00 trainer.min_epochs=3 trainer.max_epochs=3",
     "data.limit=1 data.valid_size=0 data.test_size=20",
     "data.min_len=0 data.max_len=1 data.valid_size=0.5 data.test_size=0.49",
