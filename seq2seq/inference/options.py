@@ -59,12 +59,12 @@ def merge_decoding(defaults: dict, given: dict, keys: Iterable[str]) -> dict:
 def check_inputs(inputs, what: str, item_types: tuple[type, ...] = (str,)) -> list:
     """``inputs`` must be a non-empty list (or tuple) of ``item_types``; returns it as a list."""
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, (list, tuple)):
-        raise DataError(f"inputs must be a list of {what}, got a {type(inputs).__name__}; wrap one input in a list")
+        raise DataError(f"inputs must be a list of {what}, not {type(inputs).__name__}; wrap one input in a list")
     if not inputs:
         raise DataError(f"inputs is an empty list; give at least one {what.rstrip('s')}")
     for i, item in enumerate(inputs):
         if not isinstance(item, item_types) or isinstance(item, bool):
-            raise DataError(f"inputs[{i}] is a {type(item).__name__}, not one of the {what}")
+            raise DataError(f"inputs[{i}] has type {type(item).__name__}; expected one of the {what}")
     return list(inputs)
 
 
