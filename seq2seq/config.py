@@ -210,8 +210,9 @@ class TrainerConfig:
     max_steps: int = ranged(-1, ge=1, also=(-1,))  # -1: no limit
     max_time: Optional[str] = ranged(None, test=is_duration, text="a duration DD:HH:MM:SS, e.g. 00:01:30:00")
     min_epochs: Optional[int] = ranged(None, ge=0)
-    val_check_interval: Any = ranged(1.0, test=is_batches(zero=False),
-                                     text="a fraction of an epoch in (0, 1] or a number of batches >= 1")
+    val_check_interval: Any = ranged(1.0, test=lambda v: is_batches(zero=False)(v) or is_duration(v),
+                                     text="a fraction of an epoch in (0, 1], a number of batches >= 1 or a "
+                                          "duration DD:HH:MM:SS")
     check_val_every_n_epoch: Optional[int] = ranged(1, ge=1)
     log_every_n_steps: int = ranged(10, ge=1)
     gradient_clip_val: Optional[float] = ranged(1.0, ge=0)

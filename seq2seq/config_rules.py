@@ -67,6 +67,11 @@ def check_trainer(t: dict) -> None:
         raise ConfigError(FP16_ON_CPU)
     if t["accelerator"] == "cpu":
         _check_cpu_devices(t["devices"], "trainer.accelerator=cpu")
+    interval = t["val_check_interval"]
+    if t["check_val_every_n_epoch"] is None and (interval is None or isinstance(interval, float)):
+        raise ConfigError(f"trainer.check_val_every_n_epoch=null counts batches across epochs, so "
+                          f"trainer.val_check_interval={interval} must be a number of batches or a duration; "
+                          "set e.g. trainer.val_check_interval=500")
     low, high = t["min_epochs"], t["max_epochs"]
     if low is not None and high not in (None, -1) and low > high:
         raise ConfigError(f"trainer.min_epochs={low} cannot exceed trainer.max_epochs={high}; "
