@@ -90,9 +90,13 @@ def check_machine(trainer: dict) -> None:
     if trainer["accelerator"] in ("gpu", "cuda"):
         raise ConfigError(f"trainer.accelerator={trainer['accelerator']}: CUDA is not available on this machine; "
                           "use trainer.accelerator=cpu (or auto)")
+    if trainer["accelerator"] == "mps" and not _mps_available():
+        raise ConfigError("trainer.accelerator=mps: Apple's MPS backend is not available on this machine; "
+                          "use trainer.accelerator=cpu (or auto)")
     if str(trainer["precision"]) == "16-mixed":
         raise ConfigError(FP16_ON_CPU)
-    _check_cpu_devices(trainer["devices"], "no CUDA on this machine")
+    if trainer["accelerator"] in ("auto", "cpu"):
+        _check_cpu_devices(trainer["devices"], "no CUDA on this machine")
 
 
 def _check_cpu_devices(devices, why: str) -> None:
