@@ -446,3 +446,17 @@ def test_every_numeric_key_of_every_schema_declares_its_range():
             if numeric and "range" not in f.metadata and f.name not in UNBOUNDED:
                 unranged.append(f"{schema.__name__}.{f.name}")
     assert unranged == []
+
+
+@pytest.mark.parametrize(("override", "key", "allowed"), [
+    ("bench.window=0", "bench.window", ">= 1"),
+    ("bench.train_pairs=0", "bench.train_pairs", ">= 1 or null"),
+    ("bench.force_len=-1", "bench.force_len", ">= 0"),
+    ("model.hidden_size=0", "model.hidden_size", ">= 1"),
+])
+def test_bench_validates_like_train(override, key, allowed):
+    from seq2seq.bench.config import split_config
+
+    with pytest.raises(ConfigError) as err:
+        split_config(compose_cfg("bench", ["paths.output_dir=/tmp/unused", "paths.cache_dir=null", override]))
+    assert_one_line(err.value, key, allowed)
