@@ -255,3 +255,41 @@ def test_export_cli_on_a_trained_checkpoint(tmp_path):
     want, got = seq2seq.load(ckpt).predict(texts), seq2seq.load(out).predict(texts)
     assert [g["text"] for g in got] == [w["text"] for w in want]
     np.testing.assert_allclose([g["score"] for g in got], [w["score"] for w in want], atol=1e-4)
+
+
+@pytest.mark.parametrize("model", [
+    {"cell": "lstm", "char_encoder": "cnn", "casing_dim": 4, "output": "crf", "constrained": True},
+    {"cell": "gru", "char_encoder": "lstm", "casing_dim": 0, "output": "crf", "constrained": False},
+    {"cell": "lstm", "char_encoder": "cnn", "casing_dim": 0, "output": "crf", "constrained": True, "packed": True},
+    {"cell": "lstm", "char_encoder": "none", "casing_dim": 4, "output": "softmax", "constrained": True,
+     "encoder_layers": 2},
+    {"cell": "gru", "char_encoder": "cnn", "casing_dim": 4, "output": "softmax", "constrained": False},
+])
+def test_exported_tagger_gives_the_same_tags(tmp_path, model):
+    from seq2seq.data.tag_schemes import tag_set
+    from seq2seq.data.tag_vocab import TaggingVocab
+    from seq2seq.inference.ner import NERPredictor, build_tagger
+
+    torch.manual_seed(0)
+    train = [["John", "lives", "in", "Paris", "."], ["EU", "rejects", "German", "call", "to", "boycott", "lamb"]]
+    tags = tag_set(["PER", "LOC", "ORG"], "bioes")
+    vocab = TaggingVocab.build(train, tags, "bioes")
+    model = {"embedding_dim": 8, "char_dim": 6, "char_hidden": 6, "hidden_size": 8, "dropout": 0.0, **model}
+    net = build_tagger(model, len(vocab.words), len(vocab.chars), tags, "bioes").eval()
+    with torch.no_grad():  # a trained-looking CRF: random transitions, not zeros (ties break either way)
+        for p in net.parameters():
+            p.add_(torch.randn_like(p))
+    config = {"data": {"kind": "conll", "scheme_in": "iob2"}, "task": {"name": "ner"}}
+    pred = NERPredictor(net, {"vocab": vocab}, config, {"model": model, "num_words": len(vocab.words),
+                                                        "num_chars": len(vocab.chars), "tags": tags,
+                                                        "scheme": "bioes", "decoding": {"batch_size": 3}})
+    onnx_pred = seq2seq.load(export_predictor(pred, tmp_path / "export"))
+    sentences = ["John lives in Paris .", "Unseen words like Zürich 1234 !", "a", ["EU", "calls", "John"],
+                 "German lamb boycott rejected by the EU in Paris yesterday evening"]
+    want, got = pred.predict(sentences), onnx_pred.predict(sentences)
+    assert [g["tags"] for g in got] == [w["tags"] for w in want]
+    assert [g["entities"] for g in got] == [w["entities"] for w in want]
+    np.testing.assert_allclose([g["log_prob"] for g in got], [w["log_prob"] for w in want], atol=2e-4)
+    lines = ["John lives in Paris .", "", "EU rejects"]
+    assert onnx_pred.predict_lines(lines, {"batch_size": 2, "format": "json"}) == \
+        pred.predict_lines(lines, {"batch_size": 2, "format": "json"})

@@ -89,3 +89,43 @@ class ForecastGraph(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.forecast(x)
+
+
+def tagger_inputs(tagger) -> list[str]:
+    """The emission graph's inputs after ``words`` and ``lengths``: casing ids and the character inputs,
+    each only when the model has that feature."""
+    features = tagger.features
+    return (["casing"] if features.casing is not None else []) + \
+        (["form_index", "chars", "char_lengths"] if features.chars is not None else [])
+
+
+class TaggerGraph(nn.Module):
+    """words (B, T), lengths (B,), then ``tagger_inputs`` (casing (B, T); form_index (B, T), chars (U, C),
+    char_lengths (U,)) → emissions (B, T, K). The CRF (or softmax) decoding runs in NumPy."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.names = tagger_inputs(model)
+
+    def forward(self, words: torch.Tensor, lengths: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+        # .cpu(): a traced no-op that the exporter needs to lower pack_padded_sequence (packed=true)
+        batch = {"words": words, "lengths_cpu": lengths.cpu(), "mask": words != 0,
+                 **{{"char_lengths": "char_lengths_cpu"}.get(n, n): t for n, t in zip(self.names, extra)}}
+        return self.model.emissions(batch)
+
+
+class PaddedCharLSTM(nn.Module):
+    """A ``CharLSTM`` run by ``forward_padded`` instead of on a packed sequence: the same final states
+    (``tests/test_padded_rnn.py``), and an ONNX LSTM the exporter can lower (it fails on a packed LSTM
+    whose outputs are unused)."""
+
+    def __init__(self, char_lstm):
+        super().__init__()
+        self.embed, self.rnn, self.out_dim = char_lstm.embed, char_lstm.rnn, char_lstm.out_dim
+
+    def forward(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        from seq2seq.models.padded_rnn import forward_padded
+
+        _, (h, _) = forward_padded(self.rnn, self.embed(chars), lengths)
+        return torch.cat([h[0], h[1]], dim=1)

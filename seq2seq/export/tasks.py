@@ -4,6 +4,7 @@ into a graph by tracing would show up there)."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,12 @@ from seq2seq.export.graphs import (
     ClassifierGraph,
     EncoderGraph,
     ForecastGraph,
+    PaddedCharLSTM,
     StepGraph,
+    TaggerGraph,
     source_names,
     state_names,
+    tagger_inputs,
 )
 from seq2seq.export.onnx_file import export_module
 from seq2seq.tokenizers import EOS, PAD
@@ -108,6 +112,62 @@ def export_forecast(model, out: Path, opset: int) -> dict:
     return {"graphs": {"model": spec}}
 
 
+def tagger_example(model, lengths: list[int], seed: int) -> dict[str, torch.Tensor]:
+    """A batch for the emission graph: random words/casing, one character form per token."""
+    g = torch.Generator().manual_seed(seed)
+    features, b, t = model.features, len(lengths), max(lengths)
+    mask = torch.arange(t)[None, :] < torch.tensor(lengths)[:, None]
+    words = torch.randint(2, features.words.num_embeddings, (b, t), generator=g).masked_fill(~mask, PAD)
+    out = {"words": words, "lengths": torch.tensor(lengths)}
+    if features.casing is not None:
+        out["casing"] = torch.randint(1, features.casing.num_embeddings, (b, t), generator=g).masked_fill(~mask, 0)
+    if features.chars is not None:
+        forms = int(mask.sum())
+        char_lengths = torch.randint(1, 6, (forms,), generator=g)
+        chars = torch.randint(2, features.chars.embed.num_embeddings, (forms, int(char_lengths.max())), generator=g)
+        chars = chars.masked_fill(torch.arange(chars.size(1))[None, :] >= char_lengths[:, None], PAD)
+        form_index = torch.zeros(b, t, dtype=torch.long)
+        form_index[mask] = torch.arange(forms)
+        out.update(form_index=form_index, chars=chars, char_lengths=char_lengths)
+    return out
+
+
+def export_tagging(model, out: Path, opset: int) -> dict:
+    from seq2seq.models.char_encoder import CharLSTM
+
+    if isinstance(model.features.chars, CharLSTM):
+        model = copy.deepcopy(model)
+        model.features.chars = PaddedCharLSTM(model.features.chars)
+    graph, names = TaggerGraph(model), tagger_inputs(model)
+    axes = {"words": SRC, "lengths": BATCH, "casing": SRC, "form_index": SRC,
+            "chars": {0: "forms", 1: "chars"}, "char_lengths": {0: "forms"}}
+    example = tagger_example(model, [6, 4], 0)
+    spec = export_module(graph, tuple(example[n] for n in ["words", "lengths", *names]), out / "model.onnx",
+                         {n: axes[n] for n in ["words", "lengths", *names]}, {"emissions": {0: "batch", 1: "src_len"}},
+                         opset)
+    import onnxruntime as ort
+
+    example = tagger_example(model, [9, 3, 5], 1)
+    sess = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        want = graph(*(example[n] for n in ["words", "lengths", *names])).numpy()
+    got = sess.run(None, {n: example[n].numpy() for n in ["words", "lengths", *names]})
+    mask = (example["words"] != PAD).numpy()
+    compare("emission", [got[0][mask]], [want[mask]])  # padded positions are never read
+    return {"graphs": {"model": spec}, "inputs": names, "decoder": tagger_decoder(model)}
+
+
+def tagger_decoder(model) -> dict:
+    """How emissions become tags, with the scores the NumPy Viterbi needs (constraints applied)."""
+    if model.crf is not None:
+        trans, start, end = (t.detach().float().tolist() for t in model.crf.scores())
+        return {"output": "crf", "transitions": trans, "start": start, "end": end}
+    if model.constrained:
+        return {"output": "softmax", "transitions": model.trans_penalty.tolist(),
+                "start": model.start_penalty.tolist(), "end": model.end_penalty.tolist()}
+    return {"output": "softmax"}
+
+
 def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float = 1e-4) -> None:
     for i, (g, w) in enumerate(zip(got, want)):
         if g.shape != w.shape or (g.dtype != bool and not np.allclose(g, w, atol=tol, rtol=0, equal_nan=True)):
@@ -116,4 +176,5 @@ def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float
                                   "please report it with the model config")
 
 
-EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify, "forecast": export_forecast}
+EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify, "forecast": export_forecast,
+             "tagging": export_tagging}

@@ -18,7 +18,11 @@ class OnnxPredictor:
         self.config, self.hparams = manifest["config"], manifest["hparams"]
         self.metrics = manifest.get("metrics", {})
         self.decoding_keys = tuple(manifest["decoding_keys"])
-        self.tokenizers = {name: tokenizer_from_state(state) for name, state in manifest["tokenizers"].items()}
+        self.tokenizers = self.load_tokenizers(manifest["tokenizers"])
+
+    @staticmethod
+    def load_tokenizers(states: dict) -> dict:
+        return {name: tokenizer_from_state(state) for name, state in states.items()}
 
     @property
     def task(self) -> str:
