@@ -14,8 +14,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from seq2seq.data.textio import require_file
 
 log = logging.getLogger(__name__)
@@ -44,6 +42,8 @@ def cache_key(files: list[str], settings: dict) -> str:
 
 def load_or_build(cache_dir: str | None, key: str, build: Callable[[], dict]) -> tuple[dict, bool]:
     """Returns (payload, hit). With ``cache_dir=None`` always builds."""
+    import torch  # here only: the readers' text helpers serve the torch-free ONNX predictors
+
     if cache_dir is None:
         return build(), False
     path = Path(cache_dir) / f"{key}.pt"

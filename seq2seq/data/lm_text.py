@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.text import normalize_text
@@ -188,6 +187,8 @@ def encode_text(tokenizer: Tokenizer, text: str, name: str) -> TextSplit:
 
 
 def _build(data: dict, tok_cfg: dict) -> dict:
+    import torch  # here only: normalize_lm_text/encode_text serve the torch-free ONNX LM (seq2seq.onnx_runtime)
+
     start = time.perf_counter()
     texts = read_text_splits(data)
     tokenizer = fit_text_tokenizer(tok_cfg, texts["train"])
