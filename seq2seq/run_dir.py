@@ -27,10 +27,11 @@ def run_dir_of(target: str | Path) -> Path:
 
 
 def is_launching_process() -> bool:
-    """False in the processes a DDP launcher adds: Lightning's re-executed ranks (``LOCAL_RANK``/``NODE_RANK``)
-    and torchrun's ranks other than global rank 0. They share the run directory of rank 0."""
-    if "RANK" in os.environ:  # torchrun / SLURM-style launchers set it for every process
-        return os.environ["RANK"] == "0"
+    """False in the processes a DDP launcher adds: Lightning's re-executed ranks (``LOCAL_RANK``/``NODE_RANK``),
+    torchrun's and srun's ranks other than global rank 0. They share the run directory of rank 0."""
+    for launcher_rank in ("RANK", "SLURM_PROCID"):  # torchrun / srun set it in every process they start
+        if launcher_rank in os.environ:
+            return os.environ[launcher_rank] == "0"
     return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
 
 

@@ -4,7 +4,6 @@ added ranks), and atomic writes that turn a full disk into one line naming the f
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import signal
 import subprocess
@@ -25,12 +24,18 @@ from seq2seq.train import train
 HOLD = "import sys, time; from seq2seq.run_dir import claim_run_dir; claim_run_dir(sys.argv[1], False); time.sleep(120)"
 
 
-def test_a_live_run_keeps_others_out_and_a_killed_one_leaves_no_stuck_lock(pairs, cache_dir, tmp_path):
-    run = tmp_path / "run"
+def hold(run) -> subprocess.Popen:
+    """Another process that has claimed ``run`` (rank 0 of a live run)."""
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run)])
     deadline = time.time() + 60
     while not ((run / ".lock").is_file() and (run / ".lock").read_text() == str(holder.pid)) and time.time() < deadline:
         time.sleep(0.05)
+    return holder
+
+
+def test_a_live_run_keeps_others_out_and_a_killed_one_leaves_no_stuck_lock(pairs, cache_dir, tmp_path):
+    run = tmp_path / "run"
+    holder = hold(run)
     overrides = task_overrides("translation", pairs, cache_dir, run)
     with pytest.raises(RunError, match=rf"{run}: another run \(pid {holder.pid}\) is writing to this directory"):
         train(compose_cfg("train", overrides))
@@ -41,23 +46,21 @@ def test_a_live_run_keeps_others_out_and_a_killed_one_leaves_no_stuck_lock(pairs
 
 def test_ddp_added_ranks_share_the_run_directory(tmp_path, monkeypatch):
     run = tmp_path / "run"
-    claim_run_dir(run, resuming=False)
+    holder = hold(run)
     try:
-        for env in ({"LOCAL_RANK": "1"}, {"RANK": "1"}, {"NODE_RANK": "1", "LOCAL_RANK": "0"}):
+        for key in ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK"):
+            monkeypatch.delenv(key, raising=False)
+        with pytest.raises(RunError, match="another run"):
+            claim_run_dir(run, resuming=True)  # a process of another run, even resuming
+        for env in ({"LOCAL_RANK": "1"}, {"RANK": "1"}, {"NODE_RANK": "1", "LOCAL_RANK": "0"}, {"SLURM_PROCID": "3"}):
             with monkeypatch.context() as m:
                 for key, value in env.items():
                     m.setenv(key, value)
-                claim_run_dir(run, resuming=False)  # rank 0 holds the lock: no refusal
-        with pytest.raises(RunError, match="another run"):
-            fd = os.open(run / ".lock", os.O_RDWR)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunError("another run holds it") from None
-            finally:
-                os.close(fd)
+                claim_run_dir(run, resuming=False)  # Lightning's, torchrun's and srun's added ranks
+                release_run_dir(run)
     finally:
-        release_run_dir(run)
+        holder.kill()
+        holder.wait()
 
 
 def full_disk(path):
