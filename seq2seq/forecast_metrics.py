@@ -23,6 +23,22 @@ def error_metrics(forecast: np.ndarray, truth: np.ndarray) -> dict[str, float]:
             "smape": float(100 * smape.mean())}
 
 
+def z_metrics(forecast: np.ndarray, truth: np.ndarray, scale: np.ndarray) -> dict[str, float]:
+    """MSE and MAE of the errors divided by each target's training standard deviation ``scale`` (T,): the
+    units of the long-horizon forecasting papers (LTSF-Linear, Informer), which score z-normalised values
+    (the training mean cancels in the difference)."""
+    diff = (forecast - truth) / np.asarray(scale, dtype=float)
+    if diff.size == 0:
+        return {"mse_z": float("nan"), "mae_z": float("nan")}
+    return {"mse_z": float((diff**2).mean()), "mae_z": float(np.abs(diff).mean())}
+
+
+def target_scale(spec: dict) -> np.ndarray | None:
+    """Each target's training standard deviation (for ``mse_z``/``mae_z``); None unless data.scaler=standard."""
+    scaler = spec["scaler"]
+    return np.asarray(scaler["scale"])[spec["target_index"]] if scaler["kind"] == "standard" else None
+
+
 def window_targets(series: np.ndarray, starts: np.ndarray, window: int, horizon: int) -> np.ndarray:
     """The true values each window predicts: rows ``start + window + h``. (N, H, T)."""
     rows = np.asarray(starts)[:, None] + window + np.arange(horizon)
@@ -47,16 +63,20 @@ def seasonal_naive_forecast(series: np.ndarray, starts: np.ndarray, window: int,
 
 
 def baseline_report(forecast: np.ndarray, series: np.ndarray, starts: np.ndarray, window: int, horizon: int,
-                    season: int, targets: list[str] | None = None) -> dict[str, float]:
+                    season: int, targets: list[str] | None = None,
+                    scale: np.ndarray | None = None) -> dict[str, float]:
     """``mae``, ``rmse``, ``smape`` of ``forecast`` and of both baselines (``mae_naive``,
-    ``mae_seasonal_naive``, ...) on the same windows, averaged over all targets. With several ``targets``
-    (names), also each target's MAE: ``mae_<name>``, ``mae_naive_<name>``, ``mae_seasonal_naive_<name>``."""
+    ``mae_seasonal_naive``, ...) on the same windows, averaged over all targets. With ``scale`` (each
+    target's training standard deviation) also ``mse_z`` and ``mae_z`` (``z_metrics``) for all three. With
+    several ``targets`` (names), also each target's MAE: ``mae_<name>``, ``mae_naive_<name>``, ..."""
     truth = window_targets(series, starts, window, horizon)
     runs = {"": forecast, "_naive": naive_forecast(series, starts, window, horizon),
             "_seasonal_naive": seasonal_naive_forecast(series, starts, window, horizon, season)}
     out = {}
     for suffix, values in runs.items():
         out.update({f"{k}{suffix}": v for k, v in error_metrics(values, truth).items()})
+        if scale is not None:
+            out.update({f"{k}{suffix}": v for k, v in z_metrics(values, truth, scale).items()})
     if targets and len(targets) > 1:
         for suffix, values in runs.items():
             for k, name in enumerate(targets):

@@ -176,6 +176,19 @@ def test_several_targets_get_their_own_mae_and_the_average():
     assert "mae_a" not in baseline_report(forecast[..., :1], series[:, :1], np.array([0, 1]), 4, 4, 3, ["a"])
 
 
+def test_z_metrics_divide_errors_by_the_training_std_of_each_target():
+    base = np.array([10, 11, 12, 20, 21, 22, 30, 31, 32, 40], dtype=float)
+    series = np.stack([base, 10 * base], axis=1)  # "b" = 10 x "a": with scale 10 x, the same z errors
+    forecast = np.stack([np.full((2, 4), 25.0), np.full((2, 4), 250.0)], axis=-1)
+    report = baseline_report(forecast, series, np.array([0, 1]), 4, 4, 3, ["a", "b"], np.array([2.0, 20.0]))
+    err = np.abs(25 - np.array([21, 22, 30, 31, 22, 30, 31, 32], dtype=float)) / 2.0
+    assert report["mae_z"] == pytest.approx(err.mean())
+    assert report["mse_z"] == pytest.approx((err**2).mean())
+    naive_err = np.array([1, 2, 10, 11, 1, 9, 10, 11], dtype=float) / 2.0
+    assert report["mse_z_naive"] == pytest.approx((naive_err**2).mean())
+    assert "mse_z" not in baseline_report(forecast, series, np.array([0, 1]), 4, 4, 3, ["a", "b"])
+
+
 def test_smape_of_zero_forecast_for_zero_truth_is_zero():
     zeros = np.zeros((1, 2, 1))
     assert error_metrics(zeros, zeros) == {"mae": 0.0, "rmse": 0.0, "smape": 0.0}

@@ -158,14 +158,14 @@ class ForecastPredictor(Predictor):
 
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Metrics of the model and both baselines; writes ``forecasts.csv`` (one row per window and step)."""
-        from seq2seq.forecast_metrics import baseline_report
+        from seq2seq.forecast_metrics import baseline_report, target_scale
         from seq2seq.inference.forecast_eval import eval_windows, write_forecasts
 
         windows = eval_windows(self.spec, self.config, split, input_path)
         forecast = self.forecast_windows(windows, options["batch_size"])
         s = self.spec
         metrics = baseline_report(forecast, windows.targets, windows.starts, s["window"], s["horizon"],
-                                  s["season"], s["targets"])
+                                  s["season"], s["targets"], target_scale(s))
         write_forecasts(Path(out_dir) / "forecasts.csv", windows, forecast, s)
         return {**metrics, "examples": len(windows.starts)}
 

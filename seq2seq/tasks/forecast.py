@@ -13,7 +13,13 @@ import torch
 
 from seq2seq.data.forecast import ForecastDataModule, WindowSet
 from seq2seq.data.windows import Scaler
-from seq2seq.forecast_metrics import baseline_report, naive_forecast, seasonal_naive_forecast, window_targets
+from seq2seq.forecast_metrics import (
+    baseline_report,
+    naive_forecast,
+    seasonal_naive_forecast,
+    target_scale,
+    window_targets,
+)
 from seq2seq.forecast_plot import forecast_figure
 from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
 from seq2seq.inference.forecast_eval import write_forecasts
@@ -29,7 +35,8 @@ MAX_PANELS = 4
 class ForecastTask(BaseTask):
     kind = "forecast"
     predictor_class = ForecastPredictor
-    val_metrics = ("loss", *(f"{m}{s}" for s in ("", "_naive", "_seasonal_naive") for m in ("mae", "rmse", "smape")))
+    val_metrics = ("loss", *(f"{m}{s}" for s in ("", "_naive", "_seasonal_naive")
+                             for m in ("mae", "rmse", "smape", "mse_z", "mae_z")))
     val_metric_prefixes = ("mae_",)  # per target column
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, logging: dict, series: dict):
@@ -78,7 +85,7 @@ class ForecastTask(BaseTask):
         forecast = self.scaler.inverse(scaled, self.spec["target_index"])
         s = self.spec
         metrics = baseline_report(forecast, windows.targets, windows.starts[index], s["window"], s["horizon"],
-                                  s["season"], s["targets"])
+                                  s["season"], s["targets"], target_scale(s))
         loss = self.reduce_sum(self._eval["loss"]) / self.reduce_sum(self._eval["values"]).clamp(min=1)
         self.log_dict({f"{stage}/loss": loss, **{f"{stage}/{k}": v for k, v in metrics.items()}},
                       prog_bar=stage == "val", sync_dist=False)
