@@ -125,6 +125,8 @@ def test_predictor_interface_matches_and_imports_no_torch(train_cfg, tmp_path):
     with pytest.raises(ConfigError, match="unknown decoding option"):
         onnx_pred.translate(["abc"], beam=3)
     code = (f"import sys, seq2seq; p = seq2seq.load({str(out)!r}); print(p.translate(['abc'])[0].text); "
+            "import seq2seq.onnx_runtime as r, importlib; [importlib.import_module(m.split(':')[0]) for m in "
+            "r.PREDICTORS.values()]; "  # every task's ONNX predictor, not only this one
             "bad = [m for m in ('torch', 'lightning', 'hydra') if m in sys.modules]; assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
@@ -172,7 +174,7 @@ def rewrite_manifest(path: Path, **entries) -> None:
     (lambda p: (p / "manifest.json").unlink(), "neither a checkpoint file nor an export directory"),
     (lambda p: (p / "manifest.json").write_text("{not json"), "not valid JSON"),
     (lambda p: rewrite_manifest(p, format=99), "export format 99"),
-    (lambda p: rewrite_manifest(p, kind="lm"), "task kind 'lm' has no ONNX runtime"),
+    (lambda p: rewrite_manifest(p, kind="speech"), "task kind 'speech' has no ONNX runtime"),
     (lambda p: (p / "step.onnx").unlink(), "missing graph file"),
     (lambda p: (p / "step.onnx").write_bytes((p / "step.onnx").read_bytes()[:-10]), "SHA-256 differs"),
     (lambda p: (p / "step.onnx").write_bytes((p / "encoder.onnx").read_bytes()), "SHA-256 differs"),
@@ -293,3 +295,34 @@ def test_exported_tagger_gives_the_same_tags(tmp_path, model):
     lines = ["John lives in Paris .", "", "EU rejects"]
     assert onnx_pred.predict_lines(lines, {"batch_size": 2, "format": "json"}) == \
         pred.predict_lines(lines, {"batch_size": 2, "format": "json"})
+
+
+@pytest.mark.parametrize("model", [{"cell": "lstm", "num_layers": 2}, {"cell": "gru", "tie_weights": True},
+                                   {"cell": "rnn", "cell_impl": "reference", "num_layers": 1}])
+def test_exported_language_model_generates_and_scores_the_same(tmp_path, model):
+    from seq2seq.inference.lm import LMPredictor, build_lm
+
+    torch.manual_seed(0)
+    tok = tokenizer_from_state({"kind": "char", "min_freq": 1, "max_size": None,
+                                "itos": [*SPECIALS, *LETTERS, " ", "\n"]})
+    model = {"embedding_dim": 8, "hidden_size": 12, **model}
+    net = build_lm(model, tok.vocab_size).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(3.0)
+    config = {"data": {"kind": "text", "normalize": "nfc", "lowercase": False, "whitespace": "fold", "bptt": 5},
+              "task": {"name": "lm"}}
+    decoding = {"length": 12, "temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": 3}
+    pred = LMPredictor(net, {"text": tok}, config, {"model": model, "vocab_size": tok.vocab_size,
+                                                    "decoding": decoding})
+    onnx_pred = seq2seq.load(export_predictor(pred, tmp_path / "export"))
+    prompts = ["abc ", "pon", ""]
+    want, got = pred.predict(prompts, temperature=0.0), onnx_pred.predict(prompts, temperature=0.0)  # argmax
+    assert [g["text"] for g in got] == [w["text"] for w in want]
+    np.testing.assert_allclose([g["log_prob"] for g in got], [w["log_prob"] for w in want], atol=2e-4)
+    text = "abc def\nghij klm nop abc\n" * 3  # several bptt windows: the state is carried across them
+    assert onnx_pred.score(text).tokens == pred.score(text).tokens
+    np.testing.assert_allclose(onnx_pred.score(text).bpc, pred.score(text).bpc, atol=1e-5)
+    sampled = onnx_pred.predict(prompts, top_k=5, temperature=0.8)
+    assert sampled == onnx_pred.predict(prompts, top_k=5, temperature=0.8)  # the seed makes it reproducible
+    assert all(s["text"].startswith(p) and len(s["continuation"]) == 12 for s, p in zip(sampled, prompts))

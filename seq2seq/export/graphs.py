@@ -129,3 +129,20 @@ class PaddedCharLSTM(nn.Module):
 
         _, (h, _) = forward_padded(self.rnn, self.embed(chars), lengths)
         return torch.cat([h[0], h[1]], dim=1)
+
+
+def lm_state_names(model) -> list[str]:
+    return ["h", "c"] if isinstance(model.rnn, nn.LSTM) or getattr(model.rnn, "cell", "") == "lstm" else ["h"]
+
+
+class LMGraph(nn.Module):
+    """tokens (B, T) int64 and the state h (layers, B, H) (+ c for LSTM; zeros to start) → logits (B, T, V)
+    and the new state: the prompt in one call, then one token per call."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens: torch.Tensor, *state: torch.Tensor):
+        logits, new = self.model(tokens, tuple(state))
+        return (logits, *new)

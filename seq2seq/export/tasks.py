@@ -15,9 +15,11 @@ from seq2seq.export.graphs import (
     ClassifierGraph,
     EncoderGraph,
     ForecastGraph,
+    LMGraph,
     PaddedCharLSTM,
     StepGraph,
     TaggerGraph,
+    lm_state_names,
     source_names,
     state_names,
     tagger_inputs,
@@ -168,6 +170,26 @@ def tagger_decoder(model) -> dict:
     return {"output": "softmax"}
 
 
+def export_lm(model, out: Path, opset: int) -> dict:
+    graph, states = LMGraph(model), lm_state_names(model)
+    layers, hidden = model.rnn.num_layers, model.rnn.hidden_size
+    axes = {"tokens": SRC, **{n: {1: "batch"} for n in states}}
+    tokens, _ = example_ids([5, 5], model.vocab_size, 0)
+    zeros = [torch.zeros(layers, 2, hidden) for _ in states]
+    spec = export_module(graph, (tokens, *zeros), out / "step.onnx", axes,
+                         {"logits": SRC, **{f"new_{n}": {1: "batch"} for n in states}}, opset)
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(out / "step.onnx"), providers=["CPUExecutionProvider"])
+    tokens, _ = example_ids([7, 7, 7], model.vocab_size, 1)
+    state = [torch.randn(layers, 3, hidden, generator=torch.Generator().manual_seed(2)) for _ in states]
+    with torch.no_grad():
+        want = [t.numpy() for t in graph(tokens, *state)]
+    compare("language-model step", sess.run(None, {"tokens": tokens.numpy(), **{n: t.numpy() for n, t in
+                                                                              zip(states, state)}}), want)
+    return {"graphs": {"step": spec}, "state": states, "state_shape": [layers, hidden]}
+
+
 def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float = 1e-4) -> None:
     for i, (g, w) in enumerate(zip(got, want)):
         if g.shape != w.shape or (g.dtype != bool and not np.allclose(g, w, atol=tol, rtol=0, equal_nan=True)):
@@ -177,4 +199,4 @@ def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float
 
 
 EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify, "forecast": export_forecast,
-             "tagging": export_tagging}
+             "tagging": export_tagging, "lm": export_lm}

@@ -14,7 +14,7 @@ from seq2seq.errors import CheckpointError
 MANIFEST = "manifest.json"
 EXPORT_FORMAT = 1
 # The graphs each exported task kind needs.
-GRAPHS = {"seq2seq": ("encoder", "step"), "classify": ("model",), "forecast": ("model",), "tagging": ("model",)}
+GRAPHS = {"seq2seq": ("encoder", "step"), "classify": ("model",), "forecast": ("model",), "tagging": ("model",), "lm": ("step",)}
 FIX = "export it again: python -m seq2seq.export ckpt_path=<run>/checkpoints/best.ckpt out=<dir>"
 
 
