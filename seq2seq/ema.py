@@ -107,11 +107,16 @@ class EMA(L.Callback):
         if self._backup is not None:
             state["training"] = {n: t.cpu().clone() for n, t in self._backup.items()}
             return
-        state["training"] = {n: p.detach().cpu().clone() for n, p in self._params(pl_module).items()}
+        params = self._params(pl_module)
+        state["training"] = {n: p.detach().cpu().clone() for n, p in params.items()}
+        # Every key of a parameter, also the second name of a tied one (tie_embeddings), which
+        # named_parameters() lists once but state_dict() twice.
+        names = {id(p): n for n, p in params.items()}
         weights = checkpoint["state_dict"]
-        for name, shadow in self.shadow.items():
-            if name in weights:
-                weights[name] = shadow.to(weights[name].dtype).cpu().clone()
+        for key, value in pl_module.state_dict(keep_vars=True).items():
+            name = names.get(id(value))
+            if name is not None and key in weights:
+                weights[key] = self.shadow[name].to(weights[key].dtype).cpu().clone()
 
     def load_state_dict(self, state_dict: dict) -> None:
         if state_dict:

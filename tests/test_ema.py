@@ -145,3 +145,26 @@ def test_decay_zero_or_null_is_off(tmp_path):
     for value in ("0", "null"):
         cfg = validate_train_config(cfg_for(tmp_path, "run", f"callbacks.ema.decay={value}"))
         assert not any(isinstance(cb, EMA) for cb in build_callbacks(cfg, tmp_path))
+
+
+def test_a_tied_weight_is_saved_as_the_average_under_both_names():
+    class Tied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(5, 3)
+            self.out = torch.nn.Linear(3, 5)
+            self.out.weight = self.embedding.weight
+
+    torch.manual_seed(0)
+    net = Tied()
+    ema = EMA(decay=0.5)
+    ema.on_fit_start(fake_trainer(), net)
+    with torch.no_grad():
+        net.embedding.weight.add_(1.0)
+    ema.on_train_batch_end(fake_trainer(1), net, None, None, 0)
+    checkpoint = {"state_dict": net.state_dict(), "callbacks": {"EMA": ema.state_dict()}}
+    ema.on_save_checkpoint(fake_trainer(1), net, checkpoint)
+    saved = checkpoint["state_dict"]
+    assert torch.equal(saved["embedding.weight"], ema.shadow["embedding.weight"])
+    assert torch.equal(saved["out.weight"], ema.shadow["embedding.weight"])  # not the training weights
+    assert torch.equal(checkpoint["callbacks"]["EMA"]["training"]["embedding.weight"], net.embedding.weight)
