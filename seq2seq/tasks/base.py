@@ -126,6 +126,9 @@ class BaseTask(L.LightningModule):
         total = self.trainer.estimated_stepping_batches if self.trainer is not None else 1
         sched = build_scheduler(optimizer, self.hparams.scheduler, task.get("monitor", "val/loss"),
                                 task.get("mode", "min"), int(total) if total != float("inf") else 100_000)
+        if sched is not None and "monitor" in sched:
+            # An epoch that check_val_every_n_epoch skips has no value of the monitor yet: the plateau waits.
+            sched["strict"] = False
         return optimizer if sched is None else {"optimizer": optimizer, "lr_scheduler": sched}
 
     def on_before_optimizer_step(self, optimizer) -> None:

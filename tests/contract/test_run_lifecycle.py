@@ -118,3 +118,11 @@ def test_a_per_class_monitor_of_a_class_the_data_lacks_stops_at_the_first_valida
     with pytest.raises(ConfigError, match=r"task.monitor=val/f1_nosuchlabel was not logged by the validation; "
                                           r"choose one of .*val/f1_positive"):
         train(compose_cfg("train", overrides))
+
+
+def test_a_plateau_schedule_waits_for_epochs_without_validation(pairs, cache_dir, tmp_path):
+    run = tmp_path / "run"
+    extra = ["scheduler=plateau", "trainer.check_val_every_n_epoch=2", "trainer.max_epochs=3"]
+    metrics = train(compose_cfg("train", task_overrides("translation", pairs, cache_dir, run, *extra)))
+    assert_complete_run(run, metrics, validation=True)
+    assert [step for step, _ in tb_scalars(run)["val/chrf"]] == [7, 11]  # epoch 2, and the forced one at the end
