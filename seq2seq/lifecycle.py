@@ -1,19 +1,20 @@
 """The callbacks that make every run end the same way, whatever its length: a validation after the last
 training step (unless validation is off), ``best.ckpt`` and ``last.ckpt`` written from it, and step
 checkpoints that are never taken between a training step and the validation due right after it (a
-checkpoint from there would resume past that validation)."""
+checkpoint from there would resume past that validation).
+
+Lightning has no public hook for "this is the last step" or "a validation follows": the helpers below read
+its loop state (``_num_ready_batches_reached``, ``_should_check_val_fx``, ``_batches_that_stepped``, as in
+Lightning 2.6); tests/contract/test_run_lifecycle.py and test_resume_contract.py pin the behaviour."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint, EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
 from seq2seq.errors import ConfigError
-
-log = logging.getLogger("seq2seq.train")
 
 
 def training_ends_after_this_batch(trainer: L.Trainer) -> bool:
