@@ -128,6 +128,8 @@ def test_predictor_interface_matches_and_imports_no_torch(train_cfg, tmp_path):
     assert onnx_pred.chat().reply("abc") == pred.chat().reply("abc")
     with pytest.raises(ConfigError, match="unknown decoding option"):
         onnx_pred.translate(["abc"], beam=3)
+    with pytest.raises(ConfigError, match="CPU provider"):
+        seq2seq.load(out, device="cuda")
     code = (f"import sys, seq2seq; p = seq2seq.load({str(out)!r}); print(p.translate(['abc'])[0].text); "
             "import seq2seq.onnx_runtime as r, importlib; [importlib.import_module(m.split(':')[0]) for m in "
             "r.PREDICTORS.values()]; "  # every task's ONNX predictor, not only this one
