@@ -171,3 +171,134 @@ def test_serve_config_refuses_bad_values(overrides, words):
     with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace(")", r"\)")):
         serve_config({"ckpt_path": "a.ckpt", **overrides})
     assert serve_config({"ckpt_path": "a.ckpt", "max_wait_ms": 2}).max_wait_ms == 2.0
+
+
+# -- a real checkpoint: the server's answers are the model's, alone or batched -------------------------------
+@pytest.fixture(scope="module")
+def translation_ckpt(tmp_path_factory):
+    from conftest import compose_cfg, make_reversal_pairs
+
+    from seq2seq.train import train
+
+    tmp = tmp_path_factory.mktemp("serve")
+    corpus = tmp / "pairs.tsv"
+    corpus.write_text("".join(f"{s}\t{t}\n" for s, t in make_reversal_pairs(120)), encoding="utf-8")
+    train(compose_cfg("train", [f"data.path={corpus}", "data.valid_size=20", "data.test_size=20", "debug=fast",
+                                "data.batch_size=16", f"paths.output_dir={tmp / 'run'}", "paths.cache_dir=null",
+                                "trainer.accelerator=cpu", "trainer.devices=1", "test_after_fit=false"]))
+    return tmp / "run" / "checkpoints" / "last.ckpt"
+
+
+def mixed_requests(clients: int, per_client: int, seed: int = 0) -> list[list[dict]]:
+    """Per client, its request bodies: 1-4 inputs of 1-12 characters, beam 2 or greedy."""
+    import random
+
+    rng = random.Random(seed)
+    word = lambda: "".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 12)))  # noqa: E731
+    return [[{"inputs": [word() for _ in range(rng.randint(1, 4))], "decoding": {"beam_size": rng.choice([1, 2])}}
+             for _ in range(per_client)] for _ in range(clients)]
+
+
+def test_concurrent_clients_get_exactly_what_each_input_decoded_alone_gives(translation_ckpt):
+    from seq2seq.serve.run import build_app, load_predictor
+
+    cfg = ServeConfig(ckpt_path=str(translation_ckpt), max_batch=16, max_wait_ms=5)
+    app, alone = build_app(cfg), load_predictor(cfg)
+    plan = mixed_requests(8, 20)
+    with ServerThread(app) as url:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda bodies: [post(url, b) for b in bodies], plan))
+    for bodies, replies in zip(plan, answers):
+        for body, (status, reply) in zip(bodies, replies):
+            assert status == 200 and len(reply["outputs"]) == len(body["inputs"])
+            for text, out in zip(body["inputs"], reply["outputs"]):
+                single = alone.predict([text], **body["decoding"])[0]
+                assert out["text"] == single["text"] and out["score"] == pytest.approx(single["score"], abs=1e-5)
+    assert max(app.state.batcher.batch_sizes) > 4  # the clients' requests really were batched together
+
+
+# -- the command line ----------------------------------------------------------------------------------------
+def serve_cli(*args: str, wait_for: str = "Application startup complete"):
+    """``python -m seq2seq.serve ...`` in a subprocess; returns it and its URL once it listens."""
+    import os
+    import queue
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "seq2seq.serve", *args], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "HYDRA_FULL_ERROR": "0"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True).start()  # drains the pipe
+    seen, url, ready = [], None, False
+    while not (url and ready):
+        try:
+            line = lines.get(timeout=120)
+        except queue.Empty:
+            proc.kill()
+            raise AssertionError("seq2seq.serve did not start:\n" + "".join(seen)) from None
+        seen.append(line)
+        found = re.search(r"running on (http://\S+)", line, re.I)
+        url, ready = (found.group(1) if found else url), ready or wait_for in line
+        if proc.poll() is not None:
+            raise AssertionError(f"seq2seq.serve exited ({proc.returncode}):\n{''.join(seen)}")
+    return proc, url
+
+
+def test_cli_serves_then_sigterm_answers_the_request_in_flight(translation_ckpt):
+    import signal
+
+    proc, url = serve_cli(f"ckpt_path={translation_ckpt}", "port=0", "max_inputs=512", "max_wait_ms=0")
+    try:
+        assert json.loads(urllib.request.urlopen(f"{url}/health", timeout=10).read())["status"] == "ok"
+        body = {"inputs": ["abcdefgh" * 2] * 512, "decoding": {"beam_size": 8}}  # long enough to be in flight
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(post, url, body, 120)
+            time.sleep(0.5)
+            assert not pending.done(), "the request finished before SIGTERM; make it longer"
+            proc.send_signal(signal.SIGTERM)
+            status, reply = pending.result(120)
+        assert status == 200 and len(reply["outputs"]) == 512
+        assert proc.wait(60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
+    finally:
+        proc.kill()
+
+
+def test_cli_with_two_workers_answers(translation_ckpt):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc, url = serve_cli(f"ckpt_path={translation_ckpt}", f"port={port}", "workers=2",
+                          wait_for="Started parent process")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, reply = post(f"http://127.0.0.1:{port}", {"inputs": ["abc", "de"]})
+                break
+            except urllib.error.URLError:
+                assert time.monotonic() < deadline, "no worker answered"
+                time.sleep(0.2)
+        assert status == 200 and len(reply["outputs"]) == 2
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+def test_cli_help_lists_only_the_serve_keys_and_errors_are_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    run = lambda *a: subprocess.run([sys.executable, "-m", "seq2seq.serve", *a], capture_output=True,  # noqa: E731
+                                    text=True, timeout=120)
+    help_text = run("--help").stdout
+    keys = [line.split(":")[0] for line in help_text.splitlines() if line and not line[0].isspace() and ":" in line]
+    assert keys[-9:] == ["ckpt_path", "host", "port", "device", "max_batch", "max_wait_ms", "max_inputs",
+                         "max_input_chars", "workers"], help_text
+    for args, words in ((["ckpt_path=x.ckpt", "port=99999"], "'port'=99999 is out of range"),
+                        ([f"ckpt_path={tmp_path / 'none.ckpt'}"], "no such checkpoint file")):
+        done = run(*args)
+        assert done.returncode == 2 and done.stderr.startswith("error: ") and words in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
