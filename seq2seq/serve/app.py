@@ -55,26 +55,37 @@ def input_size(item: Any) -> int:
 
 def check_request(req: PredictRequest, settings: ServeConfig, decoding_keys: frozenset[str]) -> None:
     if len(req.inputs) > settings.max_inputs:
-        raise ApiError(413, f"{len(req.inputs)} inputs in one request; send at most max_inputs="
-                            f"{settings.max_inputs} (split the list over several requests)")
+        raise ApiError(
+            413,
+            f"{len(req.inputs)} inputs in one request; send at most max_inputs="
+            f"{settings.max_inputs} (split the list over several requests)",
+        )
     for number, item in enumerate(req.inputs):
         if input_size(item) > settings.max_input_chars:
-            raise ApiError(413, f"inputs[{number}] has {input_size(item)} characters; at most max_input_chars="
-                                f"{settings.max_input_chars} are accepted (shorten or split it)")
+            raise ApiError(
+                413,
+                f"inputs[{number}] has {input_size(item)} characters; at most max_input_chars="
+                f"{settings.max_input_chars} are accepted (shorten or split it)",
+            )
     unknown = sorted(set(req.decoding) - decoding_keys)
     if unknown:
-        raise ApiError(422, f"unknown decoding key '{unknown[0]}'; this model accepts: "
-                            f"{', '.join(sorted(decoding_keys)) or '(none)'}")
+        raise ApiError(
+            422,
+            f"unknown decoding key '{unknown[0]}'; this model accepts: "
+            f"{', '.join(sorted(decoding_keys)) or '(none)'}",
+        )
 
 
 def validation_message(err: RequestValidationError) -> tuple[int, str]:
     """FastAPI's list of validation errors → one status and one line."""
     first = err.errors()[0] if err.errors() else {"type": "", "msg": "invalid request", "loc": ()}
     if first.get("type") == "json_invalid":
-        return 400, ("the request body is not valid JSON; send "
-                     '{"inputs": ["..."], "decoding": {}} with Content-Type: application/json')
+        return 400, (
+            "the request body is not valid JSON; send "
+            '{"inputs": ["..."], "decoding": {}} with Content-Type: application/json'
+        )
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-    return 422, f"{where}: {first.get('msg')}; send {{\"inputs\": [\"...\"], \"decoding\": {{}}}}"
+    return 422, f'{where}: {first.get("msg")}; send {{"inputs": ["..."], "decoding": {{}}}}'
 
 
 def chat_settings(predictor) -> dict:
@@ -109,10 +120,18 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
     decoding_keys)."""
     batcher = MicroBatcher(predictor, settings.max_batch, settings.max_wait_ms)
     decoding_keys = frozenset(predictor.decoding_keys)
-    info = {**predictor.info(), "task": predictor.task, "decoding_keys": sorted(decoding_keys),
-            "limits": {"max_inputs": settings.max_inputs, "max_input_chars": settings.max_input_chars,
-                       "max_batch": settings.max_batch, "max_wait_ms": settings.max_wait_ms},
-            **chat_settings(predictor)}
+    info = {
+        **predictor.info(),
+        "task": predictor.task,
+        "decoding_keys": sorted(decoding_keys),
+        "limits": {
+            "max_inputs": settings.max_inputs,
+            "max_input_chars": settings.max_input_chars,
+            "max_batch": settings.max_batch,
+            "max_wait_ms": settings.max_wait_ms,
+        },
+        **chat_settings(predictor),
+    }
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
