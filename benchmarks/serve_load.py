@@ -27,6 +27,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from seq2seq.bench.measure import proc_status_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -149,6 +151,7 @@ def main() -> None:
             load_run(server.url, texts, 4, 3)  # warm-up
             for clients, per in ((1, args.single_requests), (32, args.requests)):
                 run = load_run(server.url, texts, clients, per)
+                run["rss"] = proc_status_mb(("VmRSS",), server.proc.pid).get("VmRSS", float("nan"))
                 checked = check_equal(run["answers"], alone)
                 rows.append((name, clients, run, checked))
                 print(f"{name}, {clients} clients: {run['rps']:.1f} req/s", file=sys.stderr, flush=True)
@@ -160,12 +163,15 @@ def main() -> None:
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, load average "
         f"{os.getloadavg()[0]:.1f}\n"
     )
-    print("| server | clients | requests | requests/s | p50 latency | p99 latency | equal to decoded alone |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| server | clients | requests | requests/s | p50 latency | p99 latency | server RSS after | "
+        "equal to decoded alone |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name, clients, run, checked in rows:
         print(
             f"| {name} | {clients} | {run['requests']} | {run['rps']:.1f} | {1000 * run['p50']:.0f} ms | "
-            f"{1000 * run['p99']:.0f} ms | {checked}/{run['requests']} |"
+            f"{1000 * run['p99']:.0f} ms | {run['rss']:.0f} MiB | {checked}/{run['requests']} |"
         )
     one, many = rows[0][2]["rps"], rows[1][2]["rps"]
     print(f"\nmicro-batching: 32 clients give {many / one:.1f}x the requests/s of 1 client (goal: >= 3x)")

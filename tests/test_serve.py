@@ -115,6 +115,18 @@ def test_bad_requests_get_one_line_4xx_and_the_server_stays_up(client, body, sta
     assert client.post("/v1/predict", json={"inputs": ["ok"]}).json()["outputs"][0]["text"] == "ko"
 
 
+def test_oversized_bodies_are_refused_before_they_are_read_and_model_errors_are_json(client):
+    huge = json.dumps({"inputs": ["a" * 20] * 5000}).encode()
+    resp = client.post("/v1/predict", content=huge, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413 and "bytes; at most" in resp.json()["error"]
+    app = create_app(ReversingPredictor(), settings())
+    app.state.batcher.predictor = None  # a broken model: every call raises
+    with TestClient(app, raise_server_exceptions=False) as broken:
+        resp = broken.post("/v1/predict", json={"inputs": ["a"]})
+        assert resp.status_code == 500 and "internal error (AttributeError" in resp.json()["error"]
+        assert broken.get("/health").status_code == 200
+
+
 def test_concurrent_requests_share_batches_and_get_their_own_answers():
     predictor = ReversingPredictor(delay=0.05)
     texts = [f"req{i}-" + "x" * (i % 7) for i in range(24)]

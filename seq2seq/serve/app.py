@@ -99,14 +99,19 @@ def chat_settings(predictor) -> dict:
 
 class ArrivalCounter:
     """ASGI middleware: tells the batcher that a predict request is being received and parsed, so the
-    model thread waits for it instead of starting a batch without it."""
+    model thread waits for it instead of starting a batch without it. Refuses a body announced larger than
+    ``max_bytes`` before reading it (memory stays bounded whatever a client sends)."""
 
-    def __init__(self, app, batcher: MicroBatcher):
-        self.app, self.batcher = app, batcher
+    def __init__(self, app, batcher: MicroBatcher, max_bytes: int):
+        self.app, self.batcher, self.max_bytes = app, batcher, max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != "/v1/predict":
             return await self.app(scope, receive, send)
+        size = dict(scope["headers"]).get(b"content-length", b"0")
+        if size.isdigit() and int(size) > self.max_bytes:
+            message = f"the request body has {int(size)} bytes; at most {self.max_bytes} are read (send fewer inputs)"
+            return await error(413, message)(scope, receive, send)
         arrival = self.batcher.arrival()
         scope.setdefault("state", {})["arrival"] = arrival
         try:
@@ -140,7 +145,9 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
 
     app = FastAPI(title="seq2seq", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.batcher = batcher
-    app.add_middleware(ArrivalCounter, batcher=batcher)
+    # JSON may escape a character as six bytes (\uXXXX); 64 KiB for the rest of the body.
+    max_bytes = settings.max_inputs * (6 * settings.max_input_chars + 16) + 65_536
+    app.add_middleware(ArrivalCounter, batcher=batcher, max_bytes=max_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
@@ -153,6 +160,11 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
     @app.exception_handler(Seq2SeqError)
     async def bad_input(request: Request, err: Seq2SeqError):
         return error(422, str(err))  # the predictor's own check of an input or a decoding value
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, err: Exception):
+        log.error("predict failed", exc_info=err)
+        return error(500, f"internal error ({type(err).__name__}: {err}); the server keeps running")
 
     @app.post("/v1/predict", response_model=PredictResponse)
     async def predict(req: PredictRequest, request: Request):
