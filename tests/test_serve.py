@@ -154,6 +154,13 @@ def test_different_decoding_options_and_seeded_requests_are_never_mixed():
         assert len(inputs) == 1 or "seed" not in decoding
 
 
+def test_a_lone_request_does_not_wait_for_company():
+    with TestClient(create_app(ReversingPredictor(), settings(max_wait_ms=3000))) as c:
+        start = time.monotonic()
+        assert c.post("/v1/predict", json={"inputs": ["solo"]}).json()["outputs"][0]["text"] == "olos"
+        assert time.monotonic() - start < 1.5  # nobody else queued or arriving: no 3 s wait
+
+
 def test_a_request_larger_than_max_batch_is_split_and_answered_whole():
     predictor = ReversingPredictor()
     with TestClient(create_app(predictor, settings(max_batch=3))) as c:
