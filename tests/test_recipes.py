@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import SHARED_DATA, compose_cfg
+
 from seq2seq.train import train
 
 pytestmark = pytest.mark.slow
