@@ -55,7 +55,7 @@ def _version(text) -> tuple[int, ...] | None:
 
 def _check_format(path: Path, extra: dict) -> None:
     """The file's layout version and the seq2seq version that wrote it must be ones this code reads."""
-    from seq2seq import __version__
+    from seq2seq._version import __version__
 
     written = extra.get("version")
     fmt = extra.get("format", 1)
@@ -95,7 +95,7 @@ def load_task(path: str | Path, device: str | torch.device = "cpu", kinds: tuple
               command: str = "this command"):
     """The task module in eval mode, with its tokenizers and the run config it was trained with.
     ``kinds``: the task kinds ``command`` accepts (None: any)."""
-    from seq2seq.tasks import TASK_KINDS
+    from seq2seq.registry import TASK_KINDS
 
     path = Path(path)
     ckpt = read_checkpoint(path)

@@ -10,13 +10,14 @@ import hydra
 from omegaconf import DictConfig
 
 from seq2seq.cli import one_line_errors
-from seq2seq.config import ParallelDataConfig, TokenizerConfig, absolute_paths, validate_sections
+from seq2seq.config import absolute_paths, validate_sections
 from seq2seq.config_rules import check_data_sizes
 from seq2seq.data.stream_prepare import prepare_to_dir
 from seq2seq.errors import ConfigError
 from seq2seq.ranges import ranged
-from seq2seq.tokenizers import build_tokenizer, side_configs
 from seq2seq.resources import config_dir
+from seq2seq.tasks.seq2seq_config import ParallelDataConfig
+from seq2seq.tokenizers import TokenizerConfig, build_tokenizer, side_configs
 
 log = logging.getLogger("seq2seq.prepare")
 

@@ -239,13 +239,14 @@ def test_option_checks_mirror_the_decoding_schema():
     from dataclasses import fields
 
     from seq2seq.config import DecodingConfig
-    from seq2seq.inference import PREDICTORS, predictor_class
+    from seq2seq.inference import predictor_class
     from seq2seq.inference.options import CHOICES, RANGES, TYPES
+    from seq2seq.registry import TASK_KINDS
 
     schema = {f.name: f for f in fields(DecodingConfig)}
     assert {k: f.metadata["range"] for k, f in schema.items() if "range" in f.metadata and k in TYPES} == RANGES
     for key, choices in CHOICES.items():
         assert sorted(choices) == sorted(e.value for e in type(schema[key].default))
-    for kind in PREDICTORS:
+    for kind in TASK_KINDS:
         keys = set(predictor_class(kind).decoding_keys)
         assert keys <= set(TYPES) and keys - {"return_attention"} <= set(schema), kind

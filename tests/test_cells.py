@@ -114,8 +114,8 @@ def test_whole_model_with_reference_cells_equals_builtin(cell):
 def test_recurrent_dropout_needs_the_reference_cells():
     from conftest import compose_cfg
 
-    from seq2seq.config import validate_train_config
     from seq2seq.errors import ConfigError
+    from seq2seq.train_config import validate_train_config
 
     base = ["paths.output_dir=/tmp/x", "paths.cache_dir=null"]
     with pytest.raises(ConfigError, match="need model.cell_impl=reference"):

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.data.dialogs import dialog_pairs, read_dialog_pairs, read_dialog_splits
 from seq2seq.errors import DataError
 from seq2seq.metrics import distinct_n, text_metrics
+from seq2seq.train_config import validate_train_config
 
 BASE = {"kind": "dialog", "format": "chatterbot", "context_turns": 1, "separator": " <sep> ", "normalize": "nfc",
         "lowercase": False, "on_error": "error", "limit": None, "valid_limit": None, "valid_path": None,

@@ -20,7 +20,6 @@ from sklearn.metrics import f1_score
 
 from seq2seq.checkpoint import load_task
 from seq2seq.classification_metrics import classification_metrics, confusion_matrix
-from seq2seq.config import validate_train_config
 from seq2seq.data.labeled import read_labeled
 from seq2seq.data.labeled_datamodule import LabeledDataModule
 from seq2seq.data.labeled_prepare import encode_texts, read_raw_splits, stratified_split_indices
@@ -29,6 +28,7 @@ from seq2seq.models.classifier import POOLINGS, SequenceClassifier, max_pool, me
 from seq2seq.tasks.classify import ClassifyTask
 from seq2seq.tokenizers import PAD, UNK
 from seq2seq.tokenizers.char import CharTokenizer
+from seq2seq.train_config import validate_train_config
 
 READER = {"format": "tsv", "delimiter": None, "header": False, "text_col": 0, "label_col": 1, "label_map": {},
           "normalize": "nfc", "lowercase": False, "on_error": "error"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CONF, compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.errors import ConfigError
+from seq2seq.train_config import validate_train_config
 
 BASE = ["paths.output_dir=/tmp/seq2seq-test-run", "paths.cache_dir=null"]
 GROUPS = ["task", "data", "tokenizer", "model", "optim", "scheduler", "decoding", "trainer", "logger",

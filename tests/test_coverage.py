@@ -13,7 +13,6 @@ from test_models import COVERAGE_CONFIGS, make_model, make_pairs
 from test_search import hypothesis, make_batch, reference_beam, search_inputs, sequence_logprob
 from test_search import make_model as make_search_model
 
-from seq2seq.config import validate_train_config
 from seq2seq.data.collate import collate_pairs
 from seq2seq.errors import ConfigError
 from seq2seq.models.attention import Attention, coverage_loss
@@ -21,6 +20,7 @@ from seq2seq.models.decoder import DecoderState
 from seq2seq.models.search import COVERAGE_FLOOR, beam_search, coverage_penalty, length_penalty
 from seq2seq.models.seq2seq import Source
 from seq2seq.tokenizers import BOS, EOS, PAD
+from seq2seq.train_config import validate_train_config
 
 TOL = {"rtol": 0.0, "atol": 1e-10}
 

@@ -132,15 +132,15 @@ def test_resume_continues_weights_and_average_bitwise(tmp_path):
 @pytest.mark.parametrize("bad", ["callbacks.ema.decay=1.0", "callbacks.ema.decay=-0.1",
                                  "callbacks.ema.every_n_steps=0"])
 def test_out_of_range_values_are_refused(tmp_path, bad):
-    from seq2seq.config import validate_train_config
+    from seq2seq.train_config import validate_train_config
 
     with pytest.raises(ConfigError, match=f"bad value for '{bad.split('=')[0]}'"):
         validate_train_config(cfg_for(tmp_path, "run", bad))
 
 
 def test_decay_zero_or_null_is_off(tmp_path):
-    from seq2seq.config import validate_train_config
     from seq2seq.lifecycle import build_callbacks
+    from seq2seq.train_config import validate_train_config
 
     for value in ("0", "null"):
         cfg = validate_train_config(cfg_for(tmp_path, "run", f"callbacks.ema.decay={value}"))

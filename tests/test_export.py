@@ -29,7 +29,7 @@ LETTERS = list("abcdefghijklmnop")
 
 @pytest.fixture(scope="module")
 def train_cfg() -> dict:
-    from seq2seq.config import validate_train_config
+    from seq2seq.train_config import validate_train_config
 
     return validate_train_config(compose_cfg("train", ["paths.output_dir=unused", "paths.cache_dir=unused"]))
 

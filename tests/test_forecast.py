@@ -17,7 +17,6 @@ import torch
 from conftest import ROOT, compose_cfg
 
 from seq2seq.checkpoint import load_task
-from seq2seq.config import validate_train_config
 from seq2seq.data.forecast import ForecastDataModule, WindowDataset, prepare_series
 from seq2seq.data.series import read_series_lines
 from seq2seq.data.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
@@ -31,6 +30,7 @@ from seq2seq.forecast_metrics import (
 )
 from seq2seq.models.forecaster import Forecaster
 from seq2seq.tasks.forecast import write_forecasts
+from seq2seq.train_config import validate_train_config
 
 sys.path.insert(0, str(ROOT / "data"))
 from generate_series import generate_series, render

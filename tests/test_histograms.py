@@ -6,9 +6,9 @@ import pytest
 from conftest import compose_cfg
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seq2seq.config import validate_train_config
 from seq2seq.errors import ConfigError
 from seq2seq.train import train
+from seq2seq.train_config import validate_train_config
 
 pytestmark = pytest.mark.slow
 

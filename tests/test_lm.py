@@ -18,7 +18,6 @@ import torch
 import torch.nn.functional as F
 from conftest import ROOT, compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.data.lm_datamodule import TextDataModule
 from seq2seq.data.lm_text import normalize_lm_text, prepare_text, read_text_file, split_text, training_chunks
 from seq2seq.data.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
@@ -28,6 +27,7 @@ from seq2seq.models.lm import NEVER_GENERATED, RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState
 from seq2seq.tasks.lm import LanguageModelTask
 from seq2seq.tokenizers import BOS, PAD
+from seq2seq.train_config import validate_train_config
 
 TEXT = ("Alice was beginning to get very tired of sitting by her sister on the\n"
         "bank, and of having nothing to do: once or twice she had peeped into\n"

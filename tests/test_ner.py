@@ -263,7 +263,7 @@ def test_conll2003_files_read_with_their_published_counts():
 
 def test_conll2003_config_points_at_the_shared_files():
     cfg = compose_cfg("train", ["task=ner", "data=conll2003", "paths.output_dir=/tmp/x", "paths.cache_dir=null"])
-    from seq2seq.config import validate_train_config
+    from seq2seq.train_config import validate_train_config
 
     data = validate_train_config(cfg)["data"]
     assert Path(data["valid_path"]).name == "eng.testa" and data["scheme_in"] == "iob1"

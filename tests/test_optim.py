@@ -6,8 +6,8 @@ import pytest
 import torch
 from conftest import compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.optim import build_optimizer
+from seq2seq.train_config import validate_train_config
 
 
 @pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])

@@ -56,8 +56,8 @@ def test_bf16_mixed_training_runs_and_logs_a_finite_loss(train_overrides):
     ("16-mixed", "cpu", "is for GPUs"),
 ])
 def test_precision_is_validated_before_training(train_overrides, precision, accelerator, message):
-    from seq2seq.config import validate_train_config
     from seq2seq.errors import ConfigError
+    from seq2seq.train_config import validate_train_config
 
     overrides = [o for o in train_overrides if not o.startswith("trainer.accelerator")]
     cfg = compose_cfg("train", [*overrides, f"trainer.precision={precision}", f"trainer.accelerator={accelerator}"])

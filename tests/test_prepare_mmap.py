@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 from conftest import ROOT, compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.data.datamodule import PairDataModule
 from seq2seq.data.prepare import prepare_pairs, read_raw_splits
 from seq2seq.data.prepared_dir import open_prepared
 from seq2seq.errors import DataError
 from seq2seq.prepare import prepare
+from seq2seq.train_config import validate_train_config
 
 CORPUS = ROOT / "data" / "eng-fra.tsv"
 TINY_MODEL = ["model.embedding_dim=16", "model.hidden_size=16", "model.encoder_layers=1", "model.decoder_layers=1"]

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from conftest import compose_cfg
 
-from seq2seq.config import validate_train_config
 from seq2seq.data import dialogs, labeled_prepare, prepare, tagging
 from seq2seq.data.prepared_dir import open_prepared
 from seq2seq.data.split import Grouping, key_hashes, split_labels
 from seq2seq.data.text import normalize_text
 from seq2seq.errors import DataError
 from seq2seq.prepare import prepare as prepare_cli
+from seq2seq.train_config import validate_train_config
 
 SPLITS = ("train", "valid", "test")
 

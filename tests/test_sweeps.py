@@ -14,8 +14,8 @@ from hydra.types import RunMode
 from omegaconf import open_dict
 from test_cli import run_cli
 
-from seq2seq.config import validate_train_config
 from seq2seq.errors import ConfigError
+from seq2seq.train_config import validate_train_config
 
 pytestmark = pytest.mark.slow
 

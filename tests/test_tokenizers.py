@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from seq2seq.config import ParallelDataConfig
 from seq2seq.data import prepare
 from seq2seq.data.text import normalize_text
 from seq2seq.errors import ConfigError, DataError
+from seq2seq.tasks.seq2seq_config import ParallelDataConfig
 from seq2seq.tokenizers import (
     SPECIALS,
     UNK,

@@ -1,15 +1,15 @@
-"""Config schema of dialog data (``data.kind=dialog``), registered with ``seq2seq.config`` when
-``seq2seq.tasks`` imports this module. The chatbot task reuses the seq2seq model and task unchanged."""
+"""Config schema of dialog data (``data.kind=dialog``), named by ``seq2seq.registry``
+(task kind seq2seq). The chatbot task reuses the seq2seq model and task unchanged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import BucketedLoaderConfig, Normalization, OnError, _choices, register_schema
+from seq2seq.config import BucketedLoaderConfig, Normalization, OnError, choices
 from seq2seq.ranges import ranged, split_size
 
-DialogFormat = _choices("DialogFormat", "chatterbot dailydialog tsv")
+DialogFormat = choices("DialogFormat", "chatterbot dailydialog tsv")
 
 
 @dataclass
@@ -33,6 +33,3 @@ class DialogDataConfig(BucketedLoaderConfig):
     limit: Optional[int] = ranged(None, ge=1)  # use only the first N training pairs
     valid_limit: Optional[int] = ranged(None, ge=1)  # use only the first N validation pairs (validation runs every epoch)
     on_error: OnError = OnError.error  # malformed files/lines and empty turns: stop, or skip and count
-
-
-register_schema("data", "dialog", DialogDataConfig)

@@ -8,6 +8,7 @@ A bad cell stops the run with ``file:line:column`` and the fix; with ``on_missin
 from __future__ import annotations
 
 import csv
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import numpy as np
 
 from seq2seq.data.textio import checked_lines, require_file, utf8_errors
 from seq2seq.errors import DataError
+
+log = logging.getLogger("seq2seq.forecast")
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # compared lower-cased, after stripping spaces
 ON_MISSING = ("error", "ffill")
@@ -129,3 +132,15 @@ def _parse_row(cells: list[str], col_idx: list[int], columns: list[str], last: n
             value, filled = last[j], filled + 1
         row[j] = value
     return row, filled
+
+
+def log_filled(table: SeriesTable, source: str) -> SeriesTable:
+    """``table``, after logging how many cells ``data.on_missing=ffill`` filled."""
+    if table.filled:
+        log.info("%s: forward-filled %d missing cells (data.on_missing=ffill)", source, table.filled)
+    return table
+
+
+def number(value: float) -> str:
+    """A value as the forecast files write it (7 significant digits)."""
+    return f"{value:.7g}"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2seq.data.series import SeriesTable, read_series_lines
+from seq2seq.data.series import SeriesTable, log_filled, number, read_series_lines
 from seq2seq.data.windows import Scaler
 from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor
@@ -168,16 +168,6 @@ class ForecastPredictor(Predictor):
                                   s["season"], s["targets"], target_scale(s))
         write_forecasts(Path(out_dir) / "forecasts.csv", windows, forecast, s)
         return {**metrics, "examples": len(windows.starts)}
-
-
-def log_filled(table: SeriesTable, source: str) -> SeriesTable:
-    if table.filled:
-        log.info("%s: forward-filled %d missing cells (data.on_missing=ffill)", source, table.filled)
-    return table
-
-
-def number(value: float) -> str:
-    return f"{value:.7g}"
 
 
 def future_times(times: list[str] | None, horizon: int) -> list[str] | None:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seq2seq.data.series import read_series_file
+from seq2seq.data.series import log_filled, number, read_series_file
 from seq2seq.data.windows import SPLITS, window_starts
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.forecast_metrics import naive_forecast, seasonal_naive_forecast
-from seq2seq.inference.forecast import log_filled, number
 
 
 def eval_windows(spec: dict, config: dict, split: str, input_path: str | None):

@@ -1,5 +1,4 @@
-"""Schemas of ``data.kind=labeled`` and ``model.kind=classifier``, registered with the config validator on
-import (``seq2seq.tasks`` imports the classification task, which imports this)."""
+"""Schemas of ``data.kind=labeled`` and ``model.kind=classifier``, named by ``seq2seq.registry``."""
 
 from __future__ import annotations
 
@@ -8,17 +7,15 @@ from typing import Any, Optional, Union
 
 from seq2seq.config import (
     BucketedLoaderConfig,
-    Cell,
     Nonlinearity,
     Normalization,
     OnError,
-    _choices,
-    register_schema,
+    choices,
 )
 from seq2seq.ranges import check_ranges, ranged, split_size
 
-TableFormat = _choices("TableFormat", "tsv csv")
-Pooling = _choices("Pooling", "last mean max attention")
+TableFormat = choices("TableFormat", "tsv csv")
+Pooling = choices("Pooling", "last mean max attention")
 COLUMN = "a column index >= 0 or a column name"
 
 
@@ -54,7 +51,7 @@ class LabeledDataConfig(BucketedLoaderConfig):
 @dataclass
 class ClassifierModelConfig:
     kind: str = "classifier"
-    cell: Cell = Cell.lstm
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
     embedding_dim: int = ranged(128, ge=1)
     hidden_size: int = ranged(128, ge=1)
     num_layers: int = ranged(1, ge=1)
@@ -71,11 +68,9 @@ def check_model_config(model: dict) -> None:
     check_ranges("model", ClassifierModelConfig, model)
 
 
-def _data_rules(cfg: dict) -> None:
-    from seq2seq.data.labeled_prepare import check_data_config  # the data package imports this module's package
+def data_rules(cfg: dict) -> None:
+    from seq2seq.data.labeled_prepare import (
+        check_data_config,  # the data package imports this module's package
+    )
 
     check_data_config(cfg["data"])
-
-
-register_schema("data", "labeled", LabeledDataConfig, _data_rules)
-register_schema("model", "classifier", ClassifierModelConfig)

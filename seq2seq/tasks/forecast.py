@@ -23,7 +23,6 @@ from seq2seq.forecast_metrics import (
 from seq2seq.forecast_plot import forecast_figure
 from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
 from seq2seq.inference.forecast_eval import write_forecasts
-from seq2seq.tasks import forecast_config  # noqa: F401  (registers the data and model schemas)
 from seq2seq.tasks.base import BaseTask
 
 __all__ = ["ForecastDataModule", "ForecastTask", "write_forecasts"]

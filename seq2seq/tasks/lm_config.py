@@ -1,15 +1,15 @@
-"""Config schemas of the language-model task (``data.kind=text``, ``model.kind=lm``), registered with
-``seq2seq.config`` when ``seq2seq.tasks`` imports the task."""
+"""Config schemas of the language-model task (``data.kind=text``, ``model.kind=lm``), named by
+``seq2seq.registry``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import Cell, CellImpl, Nonlinearity, Normalization, OnError, _choices, register_schema
+from seq2seq.config import CellImpl, Nonlinearity, Normalization, OnError, choices
 from seq2seq.ranges import check_ranges, ranged, split_size
 
-Whitespace = _choices("Whitespace", "fold keep flatten")
+Whitespace = choices("Whitespace", "fold keep flatten")
 
 
 @dataclass
@@ -37,7 +37,7 @@ class TextDataConfig:
 @dataclass
 class LMModelConfig:
     kind: str = "lm"
-    cell: Cell = Cell.lstm
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
     embedding_dim: int = ranged(128, ge=1)
     hidden_size: int = ranged(256, ge=1)
     num_layers: int = ranged(2, ge=1)
@@ -54,7 +54,3 @@ def check_lm_config(data: dict, model: dict) -> None:
     configs)."""
     check_ranges("data", TextDataConfig, data)
     check_ranges("model", LMModelConfig, model)
-
-
-register_schema("data", "text", TextDataConfig)
-register_schema("model", "lm", LMModelConfig)

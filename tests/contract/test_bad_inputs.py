@@ -344,8 +344,8 @@ def prepared(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 def _open(directory: Path, overrides: list[str]):
-    from seq2seq.config import validate_train_config
     from seq2seq.data.prepared_dir import open_prepared
+    from seq2seq.train_config import validate_train_config
 
     cfg = validate_train_config(compose_cfg("train", [*overrides, f"data.prepared={directory}",
                                                       f"paths.output_dir={directory.parent / 'run'}",
