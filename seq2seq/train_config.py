@@ -25,8 +25,8 @@ from seq2seq.config import (
     validate_sections,
 )
 from seq2seq.config_rules import check_train_rules
+from seq2seq.errors import ConfigError
 from seq2seq.models.cell_types import CELLS
-from seq2seq.ranges import fail
 from seq2seq.registry import kinds_of
 from seq2seq.tokenizers import TokenizerConfig, side_configs
 
@@ -54,7 +54,8 @@ def validate_train_config(cfg: DictConfig | dict) -> dict:
     """The composed config as a plain dict of validated values (paths made absolute), or one ``ConfigError``."""
     out = validate_sections(cfg, train_sections(), TRAIN_SCALARS, TRAIN_SCALAR_RANGES)
     if "cell" in out["model"] and out["model"]["cell"] not in CELLS:
-        raise fail("model.cell", out["model"]["cell"], f"one of {', '.join(CELLS)}")
+        raise ConfigError(f"bad value for 'model.cell': Invalid value {out['model']['cell']!r}, expected one of "
+                          f"[{', '.join(CELLS)}]")  # worded as OmegaConf words the other choices
     side_configs(out["tokenizer"])  # per-side values and what each kind refuses
     check_train_rules(out)
     for group in ("data", "model"):

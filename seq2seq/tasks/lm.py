@@ -22,7 +22,7 @@ from seq2seq.inference.lm import LMPredictor, build_lm, window_nll
 from seq2seq.metrics import perplexity
 from seq2seq.models.tbptt import CarriedState
 from seq2seq.tasks.base import BaseTask
-from seq2seq.tasks.lm_config import check_lm_config  # importing it registers data.kind=text, model.kind=lm
+from seq2seq.tasks.lm_config import check_lm_config
 
 LN2 = math.log(2)
 __all__ = ["LanguageModelTask", "TextDataModule"]
