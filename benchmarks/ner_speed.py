@@ -52,7 +52,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
 
 
 def recipe(overrides: list[str]) -> dict:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    from seq2seq.hydra_schemas import config_dir  # registers the schema nodes the presets extend
+
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = compose("train", ["task=ner", "experiment=ner_conll2003", *overrides])
     return OmegaConf.to_container(cfg, resolve=False)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from seq2seq.errors import ConfigError
@@ -28,11 +27,9 @@ from seq2seq.ranges import (
     ranged,
 )
 
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+if TYPE_CHECKING:  # OmegaConf and Hydra are imported where validation uses them: the schemas are also read
+    from omegaconf import DictConfig  # by the tokenizers and the inference side, which import neither.
 
-# OmegaConf and Hydra are imported where validation uses them: the schemas are also read by the tokenizers
-# and the inference side, which import neither.
 
 def choices(name: str, values: str) -> type[Enum]:
     return Enum(name, {v: v for v in values.split()})
@@ -86,7 +83,7 @@ def _two_betas(v: Any) -> bool:
 @dataclass
 class OptimConfig:
     name: OptimName = OptimName.adam
-    lr: float = ranged(1e-3, gt=0)
+    lr: float = ranged(2e-3, gt=0)  # suits the small default models; the Tatoeba recipe sets 0.001
     weight_decay: float = ranged(0.0, ge=0)
     betas: list[float] = ranged(factory=lambda: [0.9, 0.999], test=_two_betas, text="two numbers in [0, 1)")
     momentum: float = ranged(0.0, ge=0, lt=1)
@@ -135,7 +132,7 @@ class TrainerConfig:
     strategy: str = "auto"
     num_nodes: int = ranged(1, ge=1)
     precision: str = "32-true"  # one of PRECISIONS (config_rules.check_trainer)
-    max_epochs: Optional[int] = ranged(10, ge=1, also=(-1,))  # -1: no limit
+    max_epochs: Optional[int] = ranged(30, ge=1, also=(-1,))  # -1: no limit
     max_steps: int = ranged(-1, ge=1, also=(-1,))  # -1: no limit
     max_time: Optional[str] = ranged(None, test=is_duration, text="a duration DD:HH:MM:SS, e.g. 00:01:30:00")
     min_epochs: Optional[int] = ranged(None, ge=0)
@@ -199,6 +196,11 @@ class PathsConfig:
 
 @dataclass
 class TeacherForcingConfig:
+    """Sequence-to-sequence tasks: probability of feeding the gold previous token in training (1.0 = teacher
+    forcing). Below 1 the model's own prediction is fed otherwise (scheduled sampling, a per-step loop).
+    schedule: constant | linear (ratio - step/k) | exponential (ratio * 0.5^(step/k)) |
+    inverse_sigmoid (ratio * k/(k + exp(step/k))); never below min_ratio."""
+
     ratio: float = ranged(1.0, ge=0, le=1)
     schedule: TFSchedule = TFSchedule.constant
     k: float = ranged(1000.0, gt=0)
@@ -208,8 +210,8 @@ class TeacherForcingConfig:
 @dataclass
 class LossConfig:
     label_smoothing: float = ranged(0.0, ge=0, lt=1)
-    on_nonfinite: OnNonFinite = OnNonFinite.error
-    coverage_weight: float = ranged(0.0, ge=0)
+    on_nonfinite: OnNonFinite = OnNonFinite.error  # error: stop with a message | skip: drop the batch and count it
+    coverage_weight: float = ranged(0.0, ge=0)  # seq2seq with attention: weight of sum_t sum_i min(a_t,i, c_t,i)
 
 
 TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "resume": (str, type(None)), "test_after_fit": bool}
@@ -285,15 +287,3 @@ def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars:
 
 def _as_tuple(types: Any) -> tuple:
     return types if isinstance(types, tuple) else (types,)
-
-
-def absolute_paths(data: dict) -> dict:
-    """User paths are relative to where the command ran; the checkpoint must hold absolute ones so
-    evaluate/predict work from any directory."""
-    from hydra.utils import to_absolute_path
-
-    out = dict(data)
-    for key in ("path", "valid_path", "test_path", "prepared"):
-        if out.get(key):
-            out[key] = str(Path(to_absolute_path(out[key])))
-    return out

@@ -39,6 +39,8 @@ class TaskKind:
     training: str  # the LightningModule
     data_module: str  # the LightningDataModule
     predictor_ref: str  # plain PyTorch: checkpoint → outputs
+    tokenizers: tuple[str, ...]  # the tokenizers a checkpoint of this kind holds (checkpoint["seq2seq"])
+    user_name: str  # what the user calls the task (seq2seq: translation or chatbot, refined by the data)
     data: dict[str, Schema] = field(default_factory=dict)
     model: dict[str, Schema] = field(default_factory=dict)
 
@@ -64,7 +66,7 @@ def register_task(kind: TaskKind) -> None:
 
 register_task(TaskKind(
     "seq2seq", "seq2seq.tasks.seq2seq:Seq2SeqTask", "seq2seq.data.datamodule:PairDataModule",
-    "seq2seq.inference.translation:TranslationPredictor",
+    "seq2seq.inference.translation:TranslationPredictor", ("source", "target"), "translation",
     data={"parallel": Schema("seq2seq.tasks.seq2seq_config:ParallelDataConfig"),
           "dialog": Schema("seq2seq.data.dialog_config:DialogDataConfig")},
     model={"seq2seq": Schema("seq2seq.tasks.seq2seq_config:Seq2SeqModelConfig",
@@ -72,27 +74,27 @@ register_task(TaskKind(
 ))
 register_task(TaskKind(
     "tagging", "seq2seq.tasks.tagging:TaggingTask", "seq2seq.data.tagging:ConllDataModule",
-    "seq2seq.inference.ner:NERPredictor",
+    "seq2seq.inference.ner:NERPredictor", ("vocab",), "ner",
     data={"conll": Schema("seq2seq.tasks.tagging_config:ConllDataConfig", "seq2seq.tasks.tagging_config:data_rules")},
     model={"tagger": Schema("seq2seq.tasks.tagging_config:TaggerModelConfig")},
 ))
 register_task(TaskKind(
     "forecast", "seq2seq.tasks.forecast:ForecastTask", "seq2seq.data.forecast:ForecastDataModule",
-    "seq2seq.inference.forecast:ForecastPredictor",
+    "seq2seq.inference.forecast:ForecastPredictor", (), "forecast",
     data={"csv_series": Schema("seq2seq.tasks.forecast_config:SeriesDataConfig",
                                "seq2seq.tasks.forecast_config:data_rules")},
     model={"forecaster": Schema("seq2seq.tasks.forecast_config:ForecasterModelConfig")},
 ))
 register_task(TaskKind(
     "classify", "seq2seq.tasks.classify:ClassifyTask", "seq2seq.data.labeled_datamodule:LabeledDataModule",
-    "seq2seq.inference.classify:ClassifyPredictor",
+    "seq2seq.inference.classify:ClassifyPredictor", ("text",), "classify",
     data={"labeled": Schema("seq2seq.tasks.classify_config:LabeledDataConfig",
                             "seq2seq.tasks.classify_config:data_rules")},
     model={"classifier": Schema("seq2seq.tasks.classify_config:ClassifierModelConfig")},
 ))
 register_task(TaskKind(
     "lm", "seq2seq.tasks.lm:LanguageModelTask", "seq2seq.data.lm_datamodule:TextDataModule",
-    "seq2seq.inference.lm:LMPredictor",
+    "seq2seq.inference.lm:LMPredictor", ("text",), "lm",
     data={"text": Schema("seq2seq.tasks.lm_config:TextDataConfig")},
     model={"lm": Schema("seq2seq.tasks.lm_config:LMModelConfig")},
 ))

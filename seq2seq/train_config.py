@@ -4,6 +4,7 @@ model schemas chosen by ``kind`` through ``seq2seq.registry``), the tokenizer's 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
@@ -21,7 +22,6 @@ from seq2seq.config import (
     TaskConfig,
     TeacherForcingConfig,
     TrainerConfig,
-    absolute_paths,
     validate_sections,
 )
 from seq2seq.config_rules import check_train_rules
@@ -63,4 +63,16 @@ def validate_train_config(cfg: DictConfig | dict) -> dict:
         if rules is not None:
             rules(out)
     out["data"] = absolute_paths(out["data"])
+    return out
+
+
+def absolute_paths(data: dict) -> dict:
+    """User paths are relative to where the command ran; the checkpoint must hold absolute ones so
+    evaluate/predict work from any directory."""
+    from hydra.utils import to_absolute_path
+
+    out = dict(data)
+    for key in ("path", "valid_path", "test_path", "prepared"):
+        if out.get(key):
+            out[key] = str(Path(to_absolute_path(out[key])))
     return out

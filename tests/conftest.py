@@ -13,7 +13,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 
 # Small recurrent models run fastest on one thread, and two threads spinning at every op's barrier make
 # them many times slower when the cores are shared. Subprocesses (CLI tests) inherit the variable.

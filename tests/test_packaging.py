@@ -71,7 +71,7 @@ def test_wheel_holds_every_config_and_the_default_data(wheel: Path):
 PROBE = """
 import sys
 from hydra import compose, initialize_config_dir
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
     for task in ("translation", "ner", "classify", "forecast", "lm"):
         cfg = compose(config_name="train", overrides=[f"task={task}"])

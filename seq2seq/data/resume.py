@@ -65,7 +65,7 @@ class BatchedDataModule(ResumableTrainData, L.LightningDataModule):
             batch_sampler=sampler,
             collate_fn=collate_fn,
             num_workers=workers,
-            pin_memory=data.get("pin_memory", False) and torch.cuda.is_available(),
+            pin_memory=data["pin_memory"] and torch.cuda.is_available(),
             persistent_workers=workers > 0,
             # Its own generator: creating an iterator must not draw from the global RNG, or a resumed
             # run's dropout masks would be shifted by one draw.

@@ -52,15 +52,15 @@ class LabeledDataConfig(BucketedLoaderConfig):
 class ClassifierModelConfig:
     kind: str = "classifier"
     cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
-    embedding_dim: int = ranged(128, ge=1)
-    hidden_size: int = ranged(128, ge=1)
+    embedding_dim: int = ranged(64, ge=1)
+    hidden_size: int = ranged(64, ge=1)
     num_layers: int = ranged(1, ge=1)
     bidirectional: bool = True
-    dropout: float = ranged(0.0, ge=0, lt=1)
+    dropout: float = ranged(0.2, ge=0, lt=1)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     pooling: Pooling = Pooling.attention
-    mlp_hidden: list[int] = ranged(factory=list, each=True, ge=1)  # sizes of hidden layers before the output
-    mlp_dropout: float = ranged(0.0, ge=0, lt=1)
+    mlp_hidden: list[int] = ranged(factory=lambda: [64], each=True, ge=1)  # sizes of hidden layers before the output
+    mlp_dropout: float = ranged(0.2, ge=0, lt=1)
 
 
 def check_model_config(model: dict) -> None:

@@ -38,10 +38,10 @@ class TextDataConfig:
 class LMModelConfig:
     kind: str = "lm"
     cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
-    embedding_dim: int = ranged(128, ge=1)
+    embedding_dim: int = ranged(64, ge=1)
     hidden_size: int = ranged(256, ge=1)
-    num_layers: int = ranged(2, ge=1)
-    dropout: float = ranged(0.2, ge=0, lt=1)  # embeddings, between layers, top-layer outputs
+    num_layers: int = ranged(1, ge=1)
+    dropout: float = ranged(0.1, ge=0, lt=1)  # embeddings, between layers, top-layer outputs
     tie_weights: bool = False  # output layer = embedding matrix (projected if hidden_size != embedding_dim)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     cell_impl: CellImpl = CellImpl.builtin

@@ -40,17 +40,17 @@ class ParallelDataConfig(BucketedLoaderConfig):
 class Seq2SeqModelConfig:
     kind: str = "seq2seq"
     cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
-    embedding_dim: int = ranged(128, ge=1)
-    hidden_size: int = ranged(256, ge=1)
-    encoder_layers: int = ranged(2, ge=1)
-    decoder_layers: int = ranged(2, ge=1)
+    embedding_dim: int = ranged(64, ge=1)
+    hidden_size: int = ranged(128, ge=1)  # encoder, per direction
+    encoder_layers: int = ranged(1, ge=1)
+    decoder_layers: int = ranged(1, ge=1)
     decoder_hidden_size: Optional[int] = ranged(None, ge=1)
     bidirectional: bool = True
     bidirectional_merge: Merge = Merge.concat
     attention: AttentionKind = AttentionKind.general
     input_feed: bool = False
     bridge: BridgeKind = BridgeKind.copy
-    dropout: float = ranged(0.0, ge=0, lt=1)
+    dropout: float = ranged(0.1, ge=0, lt=1)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     cell_impl: CellImpl = CellImpl.builtin
     recurrent_dropout: float = ranged(0.0, ge=0, lt=1)
