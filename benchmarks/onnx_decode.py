@@ -9,6 +9,9 @@ forced (``min_len`` = ``max_len_cap`` = ``--length``), so both decode exactly as
 the best of ``--runs`` wall-clock runs; threads: ``OMP_NUM_THREADS`` for both (set it to 1 on a shared box).
 
     OMP_NUM_THREADS=1 python benchmarks/onnx_decode.py [--sentences 64] [--length 20] [--runs 3]
+
+``--ckpt <run>/checkpoints/best.ckpt`` times a trained translation checkpoint instead, on the test split of
+its own data, with its own decoding settings (no forced length: each search stops where it stops).
 """
 
 from __future__ import annotations
@@ -60,26 +63,36 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=20, help="source length and forced output length")
     parser.add_argument("--vocab", type=int, default=8000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ckpt", default=None, help="a trained translation checkpoint (its test split)")
     args = parser.parse_args()
-    torch_pred = predictor(args.vocab)
-    rng = np.random.default_rng(0)
-    encoded = [rng.integers(len(SPECIALS), args.vocab, args.length - 1).tolist() for _ in range(args.sentences)]
+    if args.ckpt:
+        from seq2seq.data.datamodule import PairDataModule
+
+        torch_pred = seq2seq.load(args.ckpt)
+        sources, _ = PairDataModule.eval_examples(torch_pred.config["data"], "test", None)
+        encoded, base = torch_pred.encode(sources), torch_pred.decoding({})
+        what = f"{len(encoded)} test sentences of {args.ckpt}, its decoding settings"
+    else:
+        torch_pred, base = predictor(args.vocab), DECODING
+        rng = np.random.default_rng(0)
+        encoded = [rng.integers(len(SPECIALS), args.vocab, args.length - 1).tolist() for _ in range(args.sentences)]
+        base = {**base, "min_len": args.length, "max_len_cap": args.length}
+        what = f"{args.sentences} sentences, source {args.length} tokens, output forced to {args.length}, vocab {args.vocab}"
     with tempfile.TemporaryDirectory() as tmp:
         onnx_pred = seq2seq.load(export_predictor(torch_pred, os.path.join(tmp, "export")))
-        print(f"{args.sentences} sentences, source {args.length} tokens, output forced to {args.length}, "
-              f"vocab {args.vocab}, batch {DECODING['batch_size']}, threads {torch.get_num_threads()} "
+        print(f"{what}, batch {base['batch_size']}, threads {torch.get_num_threads()} "
               f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
         print("| search | PyTorch eager (sent/s) | onnxruntime (sent/s) | speed-up |")
         print("| --- | ---: | ---: | ---: |")
         for name, beam in (("greedy", 1), ("beam-5", 5)):
-            d = {**DECODING, "beam_size": beam, "min_len": args.length, "max_len_cap": args.length}
-            assert set(d) <= set(DECODING_KEYS) | {"min_len", "max_len_cap"}
+            d = {k: v for k, v in {**base, "strategy": "beam", "beam_size": beam, "n_best": 1}.items()
+                 if k in DECODING_KEYS}
             same = [n[0][0] for n, _ in torch_pred.decode_encoded(encoded[:8], d, False)] == \
                    [n[0][0] for n, _ in onnx_pred.decode_encoded(encoded[:8], d, False)]
             with torch.no_grad():
                 eager = best_of(args.runs, lambda d=d: torch_pred.decode_encoded(encoded, d, False))
             ort = best_of(args.runs, lambda d=d: onnx_pred.decode_encoded(encoded, d, False))
-            n = args.sentences
+            n = len(encoded)
             print(f"| {name} | {n / eager:.1f} | {n / ort:.1f} | {eager / ort:.2f}x |"
                   + ("" if same else "  (outputs differ!)"))
 

@@ -17,6 +17,11 @@ def load(path, device="cpu"):
     if Path(path).is_dir():
         from seq2seq.onnx_runtime import load as _load_onnx
 
+        if str(device) not in ("cpu", "auto"):
+            from seq2seq.errors import ConfigError
+
+            raise ConfigError(f"device={device!r}: an export directory runs on onnxruntime's CPU provider; "
+                              "pass device='cpu' (or load the checkpoint for another device)")
         return _load_onnx(path)
     from seq2seq.inference import load as _load
 

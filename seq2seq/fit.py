@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import warnings
 from pathlib import Path
@@ -13,11 +14,12 @@ from pathlib import Path
 import lightning as L
 import torch
 import yaml
+from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import TensorBoardLogger
 
 from seq2seq.atomic import atomic_write
 from seq2seq.checkpoint import AtomicCheckpointIO
-from seq2seq.errors import RunError
+from seq2seq.errors import ConfigError, RunError
 from seq2seq.lifecycle import best_checkpoint, build_callbacks
 from seq2seq.registry import TaskKind
 from seq2seq.tokenizers import save_tokenizer_files
@@ -61,11 +63,11 @@ def fit(cfg: dict, kind: TaskKind, run_dir: Path, started: float) -> dict:
     datamodule.setup("fit")
     module = kind.module.from_config(cfg, datamodule)
     trainer = build_trainer(cfg, run_dir)
-    if trainer.is_global_zero:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(run_dir / "config.yaml", yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
-        save_tokenizer_files(module.tokenizers, run_dir)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg["ckpt_path"])
+    trainer.callbacks.append(WriteRunFiles(cfg, module.tokenizers, run_dir))
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=cfg["ckpt_path"])
+    except ValueError as err:
+        raise _interval_error(err, cfg["trainer"]) from err
     metrics = fit_outcome(cfg, trainer, run_dir)
     if cfg["test_after_fit"]:
         tested = trainer.test(module, datamodule=datamodule, ckpt_path=metrics["best_model_path"], verbose=False)
@@ -74,6 +76,32 @@ def fit(cfg: dict, kind: TaskKind, run_dir: Path, started: float) -> dict:
     if trainer.is_global_zero:
         _finish_run(cfg, trainer, run_dir, metrics)
     return metrics
+
+
+class WriteRunFiles(Callback):
+    """config.yaml and the tokenizers, written once training really starts: Lightning checks some settings
+    against the data only inside ``fit`` (a step ``val_check_interval`` longer than the epoch), and a run
+    refused there must leave no config.yaml that makes its directory look like a finished run."""
+
+    def __init__(self, cfg: dict, tokenizers, run_dir: Path):
+        self.cfg, self.tokenizers, self.run_dir = cfg, tokenizers, run_dir
+
+    def on_train_start(self, trainer: L.Trainer, module) -> None:
+        if trainer.is_global_zero:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write(self.run_dir / "config.yaml", yaml.safe_dump(self.cfg, sort_keys=False, allow_unicode=True))
+            save_tokenizer_files(self.tokenizers, self.run_dir)
+
+
+def _interval_error(err: ValueError, trainer_cfg: dict) -> Exception:
+    """Lightning's refusal of a step interval longer than an epoch, as one line naming the key."""
+    found = re.search(r"number of the training batches \((\d+)\)", str(err))
+    if not found or not str(err).strip().startswith("`val_check_interval`"):
+        return err
+    n = found.group(1)
+    return ConfigError(f"trainer.val_check_interval={trainer_cfg['val_check_interval']} is more than the {n} "
+                       f"training batches of an epoch; use a count <= {n}, a fraction of the epoch (e.g. 0.5), "
+                       "or trainer.check_val_every_n_epoch=null to count steps across epochs")
 
 
 def fit_outcome(cfg: dict, trainer: L.Trainer, run_dir: Path) -> dict:

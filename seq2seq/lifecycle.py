@@ -86,9 +86,19 @@ class RunEnd(Checkpoint):
             check_monitor_logged(trainer, pl_module)
 
 
+class KeepLastN(ModelCheckpoint):
+    """``checkpoints/step-<N>.ckpt`` of the last N validations (``callbacks.keep_last_n``; ``seq2seq.average``):
+    the top N by step. Its own class, so its state is not read as a best-metric record (``checkpoint_metrics``)."""
+
+    def __init__(self, ckpt_dir: Path, n: int):
+        super().__init__(dirpath=ckpt_dir, filename="step-{step}", monitor="step", mode="max", save_top_k=n,
+                         auto_insert_metric_name=False, save_on_train_epoch_end=False)
+
+
 def best_checkpoint(trainer: L.Trainer) -> ModelCheckpoint:
     """The callback that keeps best.ckpt (``trainer.checkpoint_callback`` is the first Checkpoint: RunEnd)."""
-    return next(cb for cb in trainer.checkpoint_callbacks if isinstance(cb, ModelCheckpoint) and cb.monitor)
+    return next(cb for cb in trainer.checkpoint_callbacks
+                if isinstance(cb, ModelCheckpoint) and cb.monitor and not isinstance(cb, KeepLastN))
 
 
 def check_monitor_logged(trainer: L.Trainer, pl_module) -> None:
@@ -116,9 +126,7 @@ def build_callbacks(cfg: dict, run_dir: Path) -> list:
                                          save_on_train_epoch_end=False))
     if cb["keep_last_n"]:
         # checkpoints/step-<N>.ckpt after each of the last N validations (``python -m seq2seq.average``).
-        callbacks.append(ModelCheckpoint(dirpath=ckpt_dir, filename="step-{step}", monitor="step", mode="max",
-                                         save_top_k=cb["keep_last_n"], auto_insert_metric_name=False,
-                                         save_on_train_epoch_end=False))
+        callbacks.append(KeepLastN(ckpt_dir, cb["keep_last_n"]))
     if cb["ema"]["decay"]:
         from seq2seq.ema import EMA
 

@@ -48,6 +48,7 @@ def test_keep_last_n_keeps_the_last_validations_and_average_is_their_mean(run, t
                                    rtol=0, atol=1e-7)
         differing += not torch.equal(a[key], b[key])
     assert differing > 0  # the two checkpoints are different models, so the mean is not trivially one of them
+    assert set(seq2seq.load(kept[1]).info()["metrics"]) == {"epoch", "global_step", "best val/chrf"}
     saved = torch.load(out, weights_only=True)
     assert "optimizer_states" not in saved and saved["seq2seq"]["averaged_from"] == [str(p) for p in kept]
 

@@ -120,10 +120,16 @@ def test_predictor_interface_matches_and_imports_no_torch(train_cfg, tmp_path):
         assert [g.get("nbest") and [t for t, _ in g["nbest"]] for g in got] == \
                [w.get("nbest") and [t for t, _ in w["nbest"]] for w in want]
         assert np.allclose([g["score"] for g in got], [w["score"] for w in want], atol=1e-4)
+    greedy = [t.text for t in onnx_pred.translate(texts, beam_size=1)]
+    assert [t.text for t in onnx_pred.translate(texts, strategy="sample", temperature=0.0)] == greedy
+    sampled = [t.text for t in onnx_pred.translate(texts, strategy="sample", top_p=0.9, seed=7)]
+    assert sampled == [t.text for t in onnx_pred.translate(texts, strategy="sample", top_p=0.9, seed=7)]
     assert onnx_pred.task == pred.task and onnx_pred.decoding_defaults == pred.decoding_defaults
     assert onnx_pred.chat().reply("abc") == pred.chat().reply("abc")
     with pytest.raises(ConfigError, match="unknown decoding option"):
         onnx_pred.translate(["abc"], beam=3)
+    with pytest.raises(ConfigError, match="CPU provider"):
+        seq2seq.load(out, device="cuda")
     code = (f"import sys, seq2seq; p = seq2seq.load({str(out)!r}); print(p.translate(['abc'])[0].text); "
             "import seq2seq.onnx_runtime as r, importlib; [importlib.import_module(m.split(':')[0]) for m in "
             "r.PREDICTORS.values()]; "  # every task's ONNX predictor, not only this one

@@ -408,3 +408,23 @@ def test_step_history_appends_without_recopying():
     assert torch.equal(history.view(), torch.stack(steps))
     assert history.reallocations <= 7  # 16 → 32 → … → 1000: the buffer doubles, it never grows per step
     assert history.buffer.size(0) == 1000  # and never past the limit
+
+
+@pytest.mark.parametrize("coverage_beta", [0.0, 0.4])
+def test_keep_attention_false_keeps_no_history_and_changes_nothing_else(coverage_beta):
+    """predict never shows attention, so it asks for none: the (B·beam, T, S) history of a long line is not
+    held, and tokens and scores (coverage penalty included, which sums attention as it goes) are the same."""
+    model = make_model(3, attention="general")
+    src, lengths, budget = search_inputs(make_batch(3))
+    runs = {
+        "greedy": lambda keep: greedy_search(model, src, lengths, budget, keep_attention=keep),
+        "sample": lambda keep: sample(model, src, lengths, budget, generator=torch.Generator().manual_seed(0),
+                                      keep_attention=keep),
+        "beam": lambda keep: beam_search(model, src, lengths, budget, beam_size=3, n_best=2,
+                                         coverage_beta=coverage_beta, keep_attention=keep),
+    }
+    for name, run in runs.items():
+        kept, dropped = run(True), run(False)
+        assert kept.attention is not None and dropped.attention is None, name
+        assert torch.equal(kept.tokens, dropped.tokens), name
+        assert torch.equal(kept.scores, dropped.scores), name

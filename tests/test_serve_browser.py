@@ -15,39 +15,83 @@ import pytest
 from conftest import ROOT, compose_cfg, make_reversal_pairs
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed: pip install -e '.[serve]'")
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install -e '.[dev]'")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+webdriver = pytest.importorskip(
+    "selenium.webdriver", reason="selenium is not installed: pip install -e '.[dev]'"
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from seq2seq.serve.background import ServerThread  # noqa: E402
-from seq2seq.serve.config import ServeConfig  # noqa: E402
-from seq2seq.serve.run import build_app, load_predictor  # noqa: E402
+from seq2seq.serve.background import ServerThread
+from seq2seq.serve.config import ServeConfig
+from seq2seq.serve.run import build_app, load_predictor
 
 pytestmark = pytest.mark.slow
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM, DRIVER = (
+    shutil.which("chromium") or "/usr/bin/chromium",
+    shutil.which("chromedriver") or "/usr/bin/chromedriver",
+)
 SHOTS = ROOT / "outputs" / "test-artifacts" / "serve"
 # Without the background-networking flags chromium's own connections are refused here and it stalls.
-FLAGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking "
-         "--disable-component-update --disable-sync --window-size=1000,1000").split()
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1000,1000",
+]
 COMMON = ["trainer.accelerator=cpu", "trainer.devices=1", "test_after_fit=false", "paths.cache_dir=null"]
 TRAININGS = {
-    "translation": ["debug=fast", "data.valid_size=20", "data.test_size=20", "data.batch_size=16"],
-    "ner": ["task=ner", "debug=ner_fast", "trainer.max_epochs=3", "trainer.limit_train_batches=null",
-            "trainer.limit_val_batches=1", "optim.lr=0.02"],
-    "classify": ["task=classify", "debug=fast", "data.limit=400", "data.valid_size=60", "data.test_size=60",
-                 "model.embedding_dim=16", "model.hidden_size=16"],
+    "translation": [
+        "debug=fast",
+        "data.valid_size=20",
+        "data.test_size=20",
+        "data.batch_size=16",
+        "trainer.max_epochs=4",
+        "trainer.limit_train_batches=null",
+        "optim.lr=0.01",
+    ],
+    "ner": [
+        "task=ner",
+        "debug=ner_fast",
+        "trainer.max_epochs=3",
+        "trainer.limit_train_batches=null",
+        "trainer.limit_val_batches=1",
+        "optim.lr=0.02",
+    ],
+    "classify": [
+        "task=classify",
+        "debug=fast",
+        "data.limit=400",
+        "data.valid_size=60",
+        "data.test_size=60",
+        "model.embedding_dim=16",
+        "model.hidden_size=16",
+    ],
     "lm": ["task=lm", "debug=fast", "model.embedding_dim=16", "model.hidden_size=16", "decoding.length=30"],
     "forecast": ["task=forecast", "debug=forecast_fast"],
-    "chatbot": ["task=chatbot", "debug=fast", "tokenizer.vocab_size=300", "model.embedding_dim=16",
-                "model.hidden_size=16", "data.valid_size=20", "data.test_size=20"],
+    "chatbot": [
+        "task=chatbot",
+        "debug=fast",
+        "tokenizer.vocab_size=300",
+        "model.embedding_dim=16",
+        "model.hidden_size=16",
+        "data.valid_size=20",
+        "data.test_size=20",
+    ],
 }
 
 
 @pytest.fixture(scope="module")
 def browser():
     if not (Path(CHROMIUM).is_file() and Path(DRIVER).is_file()):
-        pytest.skip(f"no headless browser: {CHROMIUM} or {DRIVER} is missing "
-                    "(apt-get install chromium chromium-driver, as .ci/run does)")
+        pytest.skip(
+            f"no headless browser: {CHROMIUM} or {DRIVER} is missing "
+            "(apt-get install chromium chromium-driver, as .ci/run does)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in FLAGS:
@@ -107,10 +151,14 @@ class Page:
         if len(text) < 200:
             self.type("input", text)
         else:  # pasted: typing thousands of keys one by one takes many seconds
-            self.driver.execute_script("arguments[0].value = arguments[1];", self.driver.find_element(By.ID, "input"), text)
+            self.driver.execute_script(
+                "arguments[0].value = arguments[1];", self.driver.find_element(By.ID, "input"), text
+            )
         self.driver.find_element(By.ID, "submit").click()
         self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, results) or d.find_element(By.ID, "error").text)
-        assert not self.driver.find_element(By.ID, "error").text, self.driver.find_element(By.ID, "error").text
+        assert not self.driver.find_element(By.ID, "error").text, self.driver.find_element(
+            By.ID, "error"
+        ).text
         return self.driver.find_elements(By.CSS_SELECTOR, results)
 
     def shot(self, name: str) -> Path:
@@ -123,7 +171,9 @@ class Page:
         return self.driver.execute_script(
             "const c = arguments[0], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
             "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i+3] > 0 && (d[i] < 250 || d[i+1] < 250 ||"
-            " d[i+2] < 250)) n++; return n;", canvas)
+            " d[i+2] < 250)) n++; return n;",
+            canvas,
+        )
 
 
 def test_translation_shows_nbest_scores_and_attention(browser, checkpoint):
@@ -134,12 +184,16 @@ def test_translation_shows_nbest_scores_and_attention(browser, checkpoint):
         cards = page.submit("\n".join(sources), "article.result")
         page.shot("translation")
         expected = page.predictor.predict(sources, beam_size=4, n_best=3, return_attention=True)
-        assert [c.find_element(By.CLASS_NAME, "translation").text for c in cards] == [e["text"] for e in expected]
+        assert all(e["text"] for e in expected), "the tiny model translates to nothing; train it longer"
+        assert [c.find_element(By.CLASS_NAME, "translation").text for c in cards] == [
+            e["text"] for e in expected
+        ]
         for card, exp in zip(cards, expected):
             items = card.find_elements(By.CSS_SELECTOR, ".nbest li")
             assert [i.find_element(By.CLASS_NAME, "hyp").text for i in items] == [t for t, _ in exp["nbest"]]
-            assert [float(i.find_element(By.CLASS_NAME, "score").text) for i in items] == \
-                pytest.approx([s for _, s in exp["nbest"]], abs=1e-3)
+            assert [float(i.find_element(By.CLASS_NAME, "score").text) for i in items] == pytest.approx(
+                [s for _, s in exp["nbest"]], abs=1e-3
+            )
             assert page.inked_pixels(card.find_element(By.CSS_SELECTOR, "canvas.heatmap")) > 100
 
 
@@ -151,8 +205,10 @@ def test_ner_highlights_entities_inline_with_their_type(browser, checkpoint):
         (para,) = page.submit(sentence, ".tagged")
         page.shot("ner")
         marks = para.find_elements(By.CSS_SELECTOR, "mark.entity")
-        assert [(m.get_attribute("data-type"), m.text.rsplit("\n", 1)[0].removesuffix(e["type"]).strip())
-                for m, e in zip(marks, expected)] == [(e["type"], e["text"]) for e in expected]
+        assert [
+            (m.get_attribute("data-type"), m.text.rsplit("\n", 1)[0].removesuffix(e["type"]).strip())
+            for m, e in zip(marks, expected)
+        ] == [(e["type"], e["text"]) for e in expected]
         assert len(marks) == len(expected) and para.text.replace("\n", " ").split()[0] == "Yuki"
 
 
@@ -177,8 +233,12 @@ def test_classification_shows_probability_bars(browser, checkpoint):
         assert card.find_element(By.CLASS_NAME, "label").text == expected["label"]
         bars = card.find_elements(By.CLASS_NAME, "bar-row")
         assert len(bars) == len(expected["probabilities"]) >= 2
-        widths = {b.find_element(By.CLASS_NAME, "bar-label").text: b.find_element(By.CLASS_NAME, "bar").size["width"]
-                  for b in bars}
+        widths = {
+            b.find_element(By.CLASS_NAME, "bar-label").text: b.find_element(By.CLASS_NAME, "bar").size[
+                "width"
+            ]
+            for b in bars
+        }
         assert max(widths, key=widths.get) == expected["label"]
 
 

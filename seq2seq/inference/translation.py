@@ -30,11 +30,13 @@ def build_seq2seq_model(model: dict, src_vocab_size: int, tgt_vocab_size: int) -
 
 
 def search(model: Seq2SeqModel, src: torch.Tensor, src_lengths: torch.Tensor, d: dict,
-           beam_size: int | None = None) -> SearchResult:
+           beam_size: int | None = None, attention: bool = True) -> SearchResult:
     """Decode a batch with the options ``d`` (a decoding section): sampling when ``strategy=sample`` (unless
-    ``beam_size`` is forced, as validation does), else beam search (beam 1: greedy)."""
+    ``beam_size`` is forced, as validation does), else beam search (beam 1: greedy). ``attention=False``
+    keeps no attention history (what a long input's translation would otherwise hold in memory)."""
     budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
-    rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0)}
+    rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0),
+             "keep_attention": attention}
     if beam_size is None and d.get("strategy") == "sample":
         generator = None
         if d.get("seed") is not None:
@@ -129,7 +131,7 @@ class TranslationPredictor(Predictor):
         for start in range(0, len(order), d["batch_size"]):
             rows = order[start : start + d["batch_size"]]
             batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
-            out = search(self.model, batch["src"].to(self.device), batch["src_lengths_cpu"], d)
+            out = search(self.model, batch["src"].to(self.device), batch["src_lengths_cpu"], d, attention=attention)
             for r, i in enumerate(rows):
                 nbest = [(tgt_tok.decode(out.tokens[r, n].tolist()), float(out.scores[r, n]))
                          for n in range(out.tokens.size(1))]

@@ -30,10 +30,10 @@ def filter_logits(logp: torch.Tensor, temperature: float, top_k: int, top_p: flo
 @torch.no_grad()
 def sample(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, temperature: float = 1.0,
            top_k: int = 0, top_p: float = 1.0, generator: torch.Generator | None = None, min_len: int = 0,
-           no_repeat_ngram: int = 0) -> SearchResult:
+           no_repeat_ngram: int = 0, keep_attention: bool = True) -> SearchResult:
     """Draw one output per source. ``scores`` are the model's log-probabilities of the drawn tokens."""
     def draw(logp: torch.Tensor) -> torch.Tensor:
         probs = torch.softmax(filter_logits(logp, temperature, top_k, top_p), dim=-1)
         return torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
-    return decode_one_per_row(model, src, src_lengths, max_len, draw, min_len, no_repeat_ngram)
+    return decode_one_per_row(model, src, src_lengths, max_len, draw, min_len, no_repeat_ngram, keep_attention)

@@ -71,18 +71,19 @@ def constrain(logp: torch.Tensor, step: int, history: torch.Tensor, max_len: tor
 
 @torch.no_grad()
 def greedy_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, min_len: int = 0,
-                  no_repeat_ngram: int = 0) -> SearchResult:
+                  no_repeat_ngram: int = 0, keep_attention: bool = True) -> SearchResult:
     """max_len (B,) on src's device. Rows that reach their budget are closed with EOS."""
     return decode_one_per_row(model, src, src_lengths, max_len, lambda logp: logp.argmax(dim=-1), min_len,
-                              no_repeat_ngram)
+                              no_repeat_ngram, keep_attention)
 
 
 def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor,
                        pick: Callable[[torch.Tensor], torch.Tensor], min_len: int = 0,
-                       no_repeat_ngram: int = 0) -> SearchResult:
+                       no_repeat_ngram: int = 0, keep_attention: bool = True) -> SearchResult:
     """One output per source, left to right: ``pick`` chooses each step's tokens (B,) from the constrained
     log-probabilities (B, V) (argmax for greedy search, a draw for sampling). ``scores`` are the model's
-    log-probabilities of the chosen tokens; rows that reach their budget are closed with EOS."""
+    log-probabilities of the chosen tokens; rows that reach their budget are closed with EOS.
+    ``keep_attention=False``: no attention history (B·T·S floats: about 1 GB for a 100 KB line at 512 steps)."""
     source, state = model.encode(src, src_lengths)
     b, steps = src.size(0), int(max_len.max())
     tokens = torch.full((b,), BOS, dtype=torch.long, device=src.device)
@@ -98,7 +99,7 @@ def decode_one_per_row(model, src: torch.Tensor, src_lengths: torch.Tensor, max_
         scores = scores + logp.gather(1, tokens.unsqueeze(1)).squeeze(1).masked_fill(finished, 0.0)
         tokens = tokens.masked_fill(finished, PAD)
         out.append(tokens)
-        if attn is not None:
+        if attn is not None and keep_attention:
             if attns is None:
                 attns = StepHistory(attn, steps)
             attns.append(attn)
@@ -116,12 +117,13 @@ class _BeamHistory:
     reordered with the beams). With n-gram blocking, each row's tokens are also kept in row order
     (``ngram_view``): the rule scans all of them every step anyway."""
 
-    def __init__(self, rows: int, steps: int, device: torch.device, ngram: bool):
+    def __init__(self, rows: int, steps: int, device: torch.device, ngram: bool, keep_attention: bool):
         like = torch.zeros(rows, dtype=torch.long, device=device)
         self.steps = steps
         self.tokens, self.parents = StepHistory(like, steps), StepHistory(like, steps)
         self.ngram = StepHistory(like, steps) if ngram else None
         self.attention: StepHistory | None = None
+        self.keep_attention = keep_attention
         self.total: torch.Tensor | None = None
 
     def add(self, tokens: torch.Tensor, gather: torch.Tensor, attn: torch.Tensor | None,
@@ -135,9 +137,10 @@ class _BeamHistory:
             self.ngram.append(tokens)
         if attn is None:
             return
-        if self.attention is None:
-            self.attention = StepHistory(attn, self.steps)
-        self.attention.append(attn)
+        if self.keep_attention:
+            if self.attention is None:
+                self.attention = StepHistory(attn, self.steps)
+            self.attention.append(attn)
         counted = attn * live.unsqueeze(1).to(attn.dtype)
         total = counted if self.total is None else self.total + counted
         self.total = total.index_select(0, gather)
@@ -170,7 +173,8 @@ def coverage_penalty(attn_total: torch.Tensor, mask: torch.Tensor, beta: float) 
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor, beam_size: int = 5,
                 n_best: int = 1, penalty: str = "none", alpha: float = 0.6, min_len: int = 0,
-                no_repeat_ngram: int = 0, coverage_beta: float = 0.0, keep_greedy: bool = False) -> SearchResult:
+                no_repeat_ngram: int = 0, coverage_beta: float = 0.0, keep_greedy: bool = False,
+                keep_attention: bool = True) -> SearchResult:
     """Batched beam search. A hypothesis that emits EOS stays in its beam slot with a frozen score (it can
     only extend with PAD at no cost), so with ``beam_size=1`` this is exactly greedy search. At the end the
     beams are ranked by score / length_penalty(length) + coverage_penalty(attention, coverage_beta) and the
@@ -180,7 +184,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     top k), so the best result never ranks below greedy search's output. Plain beam search can lose it to
     k prefixes that are better at that step and end worse (tests/test_search.py has a counterexample)."""
     if beam_size == 1 and n_best == 1:
-        return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram)
+        return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram, keep_attention)
     if n_best > beam_size:
         raise ValueError(f"n_best={n_best} cannot exceed beam_size={beam_size}")
     b, k, dev = src.size(0), beam_size, src.device
@@ -193,7 +197,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
     tokens = torch.full((b * k,), BOS, dtype=torch.long, device=dev)
     finished = torch.zeros(b, k, dtype=torch.bool, device=dev)
     lengths = torch.zeros(b, k, dtype=torch.long, device=dev)
-    history = _BeamHistory(b * k, int(max_len.max()), dev, no_repeat_ngram > 0)
+    history = _BeamHistory(b * k, int(max_len.max()), dev, no_repeat_ngram > 0, keep_attention)
     greedy_row = torch.zeros(b, dtype=torch.long, device=dev)  # the beam slot holding the greedy hypothesis
     for t in range(history.steps):
         logp, attn, state = model.step(tokens, state, source)

@@ -113,7 +113,8 @@ def sample(model, src, src_lengths, max_len, temperature=1.0, top_k=0, top_p=1.0
     def draw(logp: np.ndarray) -> np.ndarray:
         probs = softmax(filter_logits(logp, temperature, top_k, top_p).astype(np.float64))
         cumulative = np.cumsum(probs, -1)
-        return (cumulative < rng.random((len(probs), 1)) * cumulative[:, -1:]).sum(-1).clip(max=probs.shape[1] - 1)
+        # The first token whose cumulative probability exceeds a uniform draw (never a zero-probability one).
+        return (cumulative <= rng.random((len(probs), 1)) * cumulative[:, -1:]).sum(-1).clip(max=probs.shape[1] - 1)
 
     return decode_one_per_row(model, src, src_lengths, max_len, draw, min_len, no_repeat_ngram)
 

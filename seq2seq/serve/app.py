@@ -55,26 +55,37 @@ def input_size(item: Any) -> int:
 
 def check_request(req: PredictRequest, settings: ServeConfig, decoding_keys: frozenset[str]) -> None:
     if len(req.inputs) > settings.max_inputs:
-        raise ApiError(413, f"{len(req.inputs)} inputs in one request; send at most max_inputs="
-                            f"{settings.max_inputs} (split the list over several requests)")
+        raise ApiError(
+            413,
+            f"{len(req.inputs)} inputs in one request; send at most max_inputs="
+            f"{settings.max_inputs} (split the list over several requests)",
+        )
     for number, item in enumerate(req.inputs):
         if input_size(item) > settings.max_input_chars:
-            raise ApiError(413, f"inputs[{number}] has {input_size(item)} characters; at most max_input_chars="
-                                f"{settings.max_input_chars} are accepted (shorten or split it)")
+            raise ApiError(
+                413,
+                f"inputs[{number}] has {input_size(item)} characters; at most max_input_chars="
+                f"{settings.max_input_chars} are accepted (shorten or split it)",
+            )
     unknown = sorted(set(req.decoding) - decoding_keys)
     if unknown:
-        raise ApiError(422, f"unknown decoding key '{unknown[0]}'; this model accepts: "
-                            f"{', '.join(sorted(decoding_keys)) or '(none)'}")
+        raise ApiError(
+            422,
+            f"unknown decoding key '{unknown[0]}'; this model accepts: "
+            f"{', '.join(sorted(decoding_keys)) or '(none)'}",
+        )
 
 
 def validation_message(err: RequestValidationError) -> tuple[int, str]:
     """FastAPI's list of validation errors → one status and one line."""
     first = err.errors()[0] if err.errors() else {"type": "", "msg": "invalid request", "loc": ()}
     if first.get("type") == "json_invalid":
-        return 400, ("the request body is not valid JSON; send "
-                     '{"inputs": ["..."], "decoding": {}} with Content-Type: application/json')
+        return 400, (
+            "the request body is not valid JSON; send "
+            '{"inputs": ["..."], "decoding": {}} with Content-Type: application/json'
+        )
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-    return 422, f"{where}: {first.get('msg')}; send {{\"inputs\": [\"...\"], \"decoding\": {{}}}}"
+    return 422, f'{where}: {first.get("msg")}; send {{"inputs": ["..."], "decoding": {{}}}}'
 
 
 def chat_settings(predictor) -> dict:
@@ -88,14 +99,19 @@ def chat_settings(predictor) -> dict:
 
 class ArrivalCounter:
     """ASGI middleware: tells the batcher that a predict request is being received and parsed, so the
-    model thread waits for it instead of starting a batch without it."""
+    model thread waits for it instead of starting a batch without it. Refuses a body announced larger than
+    ``max_bytes`` before reading it (memory stays bounded whatever a client sends)."""
 
-    def __init__(self, app, batcher: MicroBatcher):
-        self.app, self.batcher = app, batcher
+    def __init__(self, app, batcher: MicroBatcher, max_bytes: int):
+        self.app, self.batcher, self.max_bytes = app, batcher, max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != "/v1/predict":
             return await self.app(scope, receive, send)
+        size = dict(scope["headers"]).get(b"content-length", b"0")
+        if size.isdigit() and int(size) > self.max_bytes:
+            message = f"the request body has {int(size)} bytes; at most {self.max_bytes} are read (send fewer inputs)"
+            return await error(413, message)(scope, receive, send)
         arrival = self.batcher.arrival()
         scope.setdefault("state", {})["arrival"] = arrival
         try:
@@ -109,10 +125,18 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
     decoding_keys)."""
     batcher = MicroBatcher(predictor, settings.max_batch, settings.max_wait_ms)
     decoding_keys = frozenset(predictor.decoding_keys)
-    info = {**predictor.info(), "task": predictor.task, "decoding_keys": sorted(decoding_keys),
-            "limits": {"max_inputs": settings.max_inputs, "max_input_chars": settings.max_input_chars,
-                       "max_batch": settings.max_batch, "max_wait_ms": settings.max_wait_ms},
-            **chat_settings(predictor)}
+    info = {
+        **predictor.info(),
+        "task": predictor.task,
+        "decoding_keys": sorted(decoding_keys),
+        "limits": {
+            "max_inputs": settings.max_inputs,
+            "max_input_chars": settings.max_input_chars,
+            "max_batch": settings.max_batch,
+            "max_wait_ms": settings.max_wait_ms,
+        },
+        **chat_settings(predictor),
+    }
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -121,7 +145,9 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
 
     app = FastAPI(title="seq2seq", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.batcher = batcher
-    app.add_middleware(ArrivalCounter, batcher=batcher)
+    # JSON may escape a character as six bytes (\uXXXX); 64 KiB for the rest of the body.
+    max_bytes = settings.max_inputs * (6 * settings.max_input_chars + 16) + 65_536
+    app.add_middleware(ArrivalCounter, batcher=batcher, max_bytes=max_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError):
@@ -134,6 +160,11 @@ def create_app(predictor, settings: ServeConfig) -> FastAPI:
     @app.exception_handler(Seq2SeqError)
     async def bad_input(request: Request, err: Seq2SeqError):
         return error(422, str(err))  # the predictor's own check of an input or a decoding value
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, err: Exception):
+        log.error("predict failed", exc_info=err)
+        return error(500, f"internal error ({type(err).__name__}: {err}); the server keeps running")
 
     @app.post("/v1/predict", response_model=PredictResponse)
     async def predict(req: PredictRequest, request: Request):

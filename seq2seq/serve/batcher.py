@@ -3,8 +3,9 @@
 Requests arrive on the event loop; each becomes a ``Job`` on a queue. One worker thread owns the model: it
 takes the oldest job, then keeps gathering jobs for up to ``max_wait_ms`` (or until ``max_batch`` inputs are
 waiting, or no request is queued nor on its way in (being received and parsed): then nobody else is
-coming and waiting would only add latency). Jobs with different decoding options go into separate ``predict`` calls;
-a request with a sampling ``seed`` runs alone, so its draws are the ones it would get decoded alone.
+coming and waiting would only add latency). Jobs with different decoding options go into separate
+``predict`` calls; a request with a sampling ``seed`` runs alone, so its draws are the ones it would get
+decoded alone.
 Every job gets back exactly its own outputs, in its input order.
 """
 

@@ -1,4 +1,4 @@
-"""The serving settings (``conf/serve.yaml``): one typed schema with ranges, checked before the model loads."""
+"""The serving settings (``conf/serve.yaml``): one typed schema with ranges, checked before loading."""
 
 from __future__ import annotations
 
@@ -52,8 +52,12 @@ def serve_config(cfg: DictConfig | dict) -> ServeConfig:
     for name, spec in known.items():
         value = plain.get(name, spec.default)
         if value == "???":
-            raise ConfigError(f"config key '{name}' must be set, e.g. {name}=runs/<run>/checkpoints/best.ckpt")
-        kind = {"int": int, "float": float, "str": str}[spec.type if isinstance(spec.type, str) else spec.type.__name__]
+            raise ConfigError(
+                f"config key '{name}' must be set, e.g. {name}=runs/<run>/checkpoints/best.ckpt"
+            )
+        kind = {"int": int, "float": float, "str": str}[
+            spec.type if isinstance(spec.type, str) else spec.type.__name__
+        ]
         _check_type(name, value, kind)
         lo, hi = spec.metadata.get("range", (None, None))
         if lo is not None and not lo <= value <= hi:

@@ -58,8 +58,9 @@ def serve(cfg: DictConfig | dict) -> None:
         uvicorn.run(build_app(settings), **common)
         return
     if not Path(settings.ckpt_path).is_file():
-        raise CheckpointError(f"{settings.ckpt_path}: no such checkpoint file; pass "
-                              "ckpt_path=<run>/checkpoints/best.ckpt")
+        raise CheckpointError(
+            f"{settings.ckpt_path}: no such checkpoint file; pass ckpt_path=<run>/checkpoints/best.ckpt"
+        )
     os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
     log.info("starting %d worker processes, each with its own copy of the model", settings.workers)
     uvicorn.run("seq2seq.serve.run:app_from_env", factory=True, workers=settings.workers, **common)

@@ -126,3 +126,15 @@ def test_a_plateau_schedule_waits_for_epochs_without_validation(pairs, cache_dir
     metrics = train(compose_cfg("train", task_overrides("translation", pairs, cache_dir, run, *extra)))
     assert_complete_run(run, metrics, validation=True)
     assert [step for step, _ in tb_scalars(run)["val/chrf"]] == [7, 11]  # epoch 2, and the forced one at the end
+
+
+def test_a_step_val_check_interval_longer_than_the_epoch_is_one_line_and_leaves_no_run(pairs, cache_dir, tmp_path):
+    """Lightning can only compare an integer val_check_interval with the batch count once the data is read;
+    the user still gets one line naming the key, and the directory holds nothing a later run would trust."""
+    run = tmp_path / "run"
+    overrides = task_overrides("translation", pairs, cache_dir, run, "trainer.val_check_interval=100000",
+                               "trainer.limit_train_batches=null")
+    with pytest.raises(ConfigError, match=r"trainer.val_check_interval=100000 .* batches"):
+        train(compose_cfg("train", overrides))
+    assert not (run / "config.yaml").exists()
+    train(compose_cfg("train", task_overrides("translation", pairs, cache_dir, run)))  # the dir is still usable

@@ -161,6 +161,7 @@ function setUp(info) {
   });
   const d = info.decoding || {};
   if (d.beam_size) $("beam-size").value = d.beam_size;
+  if (d.length) $("length").value = d.length;
   if (info.task === "forecast") $("input").placeholder = `${info.input_columns.join(",")}\n… at least ${info.window} rows`;
   $("temperature").addEventListener("input", () => ($("temperature-value").value = $("temperature").value));
   $("reset").addEventListener("click", () => { state.chat = []; $("chat-log").replaceChildren(); });

@@ -34,6 +34,8 @@ const Charts = (() => {
       const shade = Math.round(255 * (1 - Math.min(1, Math.max(0, w))));
       ctx.fillStyle = `rgb(${shade}, ${shade}, 255)`;
       ctx.fillRect(left + cell * j, top + cell * i, cell - 1, cell - 1);
+      ctx.strokeStyle = "#e3e5ec";  // a faint grid: cells without attention stay visible
+      ctx.strokeRect(left + cell * j + 0.5, top + cell * i + 0.5, cell - 2, cell - 2);
     }));
   }
 
