@@ -66,6 +66,16 @@ def train_overrides(tmp_path: Path, tiny_corpus: Path) -> list[str]:
     ]
 
 
+@pytest.fixture
+def one_thread():
+    """One intra-op thread for the test (tiny tensors: fastest, and float reductions reproducible), whatever
+    the process had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run_cli(module: str, args: list[str], cwd: Path, stdin: str | None = None,
             timeout: int = 300) -> subprocess.CompletedProcess:
     """``python -m <module> <args>`` as a user types it, one thread, Hydra's one-line errors."""

@@ -118,7 +118,7 @@ class TaggerGraph(nn.Module):
 
 class PaddedCharLSTM(nn.Module):
     """A ``CharLSTM`` run by ``forward_padded`` instead of on a packed sequence: the same final states
-    (``tests/test_padded_rnn.py``), and an ONNX LSTM the exporter can lower (it fails on a packed LSTM
+    (``tests/unit/models/test_padded_rnn.py``), and an ONNX LSTM the exporter can lower (it fails on a packed LSTM
     whose outputs are unused)."""
 
     def __init__(self, char_lstm):

@@ -6,7 +6,7 @@ full-size gradient at every step, quadratic in the source length (``benchmarks/p
 1 at padding, whose weights saturate the gates there (LSTM: input gate 0 and forget gate 1; GRU: update
 gate 1). Through padding the cell state (GRU: the state) then passes unchanged in float32 and every
 gradient through a padded step is exactly 0, so outputs, final states and gradients equal the packed
-ones (``tests/test_padded_rnn.py``). Padding sits at the end of each row: the reverse direction meets it
+ones (``tests/unit/models/test_padded_rnn.py``). Padding sits at the end of each row: the reverse direction meets it
 first, from its zero state, and stays there; the forward direction's final ``h`` is read at the last real
 position (an LSTM's ``h = o·tanh(c)`` still moves at padding, its ``c`` does not).
 

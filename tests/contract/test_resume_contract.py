@@ -2,7 +2,7 @@
 ``last.ckpt`` a default run writes at an epoch's end (after its validation), the resumed run continues the
 same loss curve and the same validations as an uninterrupted run, bitwise on CPU. The kill is simulated
 in-process (an exception after a training step: nothing after it is written, as with SIGKILL);
-tests/test_resume.py kills real processes."""
+tests/unit/training/test_resume.py kills real processes."""
 
 from __future__ import annotations
 

@@ -5,25 +5,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
-from conftest import compose_cfg, make_reversal_pairs
+from conftest import compose_cfg, make_reversal_pairs, run_cli
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seq2seq.errors import DataError
 from seq2seq.train import train
 
 pytestmark = pytest.mark.slow
-
-
-def run_cli(module: str, args: list[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, input=stdin, capture_output=True,
-                          text=True, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from seq2seq.models.search import greedy_search
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.tokenizers import EOS, PAD
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 
 LETTERS = 10
 VOCAB = 4 + LETTERS  # ids 0-3 are the specials, letters are 4..13
@@ -32,13 +32,6 @@ EXACT_MATCH = 0.95
 DIAGONAL = 0.90
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small models run fastest single-threaded; one thread also makes float reductions reproducible."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def reversal_strings(n: int = N_STRINGS, seed: int = 1234, lo: int = 3, hi: int = 8) -> list[tuple[int, ...]]:

@@ -115,7 +115,7 @@ def test_default_config_reads_the_installed_chatterbot_corpus(tmp_path):
                                                      f"paths.cache_dir={tmp_path}"]))
     assert cfg["data"]["kind"] == "dialog" and cfg["tokenizer"]["shared"] and cfg["task"]["monitor"] == "val/loss"
     splits = read_dialog_splits(cfg["data"])  # the package has one malformed entry (trivia.yml:35): skipped
-    # 2,306 pairs, 1,176 distinct: copies of a valid/test pair stay out of training (tests/test_splits.py)
+    # 2,306 pairs, 1,176 distinct: copies of a valid/test pair stay out of training (tests/unit/data/test_splits.py)
     assert len(splits["train"][0]) > 1400 and len(set(zip(*splits["valid"]))) == len(splits["valid"][0]) >= 150
 
 

@@ -35,16 +35,11 @@ from seq2seq.train_config import validate_train_config
 sys.path.insert(0, str(ROOT / "data"))
 from generate_series import generate_series, render
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
+
 CELLS = ("rnn", "lstm", "gru")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors on a shared 2-core machine: one intra-op thread is much faster."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def write_csv(path: Path, rows: int = 200, columns=("a", "b", "y")) -> Path:

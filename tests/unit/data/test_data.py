@@ -139,9 +139,10 @@ def test_sampler_resumes_mid_epoch():
 
 def test_embedded_corpus_is_exactly_what_its_generator_writes():
     import importlib.util
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent / "data"
+    from conftest import ROOT
+
+    root = ROOT / "data"
     spec = importlib.util.spec_from_file_location("generate_eng_fra", root / "generate_eng_fra.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -18,19 +18,13 @@ from seq2seq.models.search import beam_search, block_specials, greedy_search, le
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.tokenizers import BOS, EOS, PAD
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
+
 VOCAB = 12
 CONFIGS = list(itertools.product(("rnn", "lstm", "gru"), ("none", "bahdanau", "dot", "general"),
                                  (False, True)))
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread is fastest, and on a busy machine two threads spinning at every
-    op's barrier can make these tests ~20x slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def make_model(seed: int, cell: str = "gru", attention: str = "general", input_feed: bool = False,

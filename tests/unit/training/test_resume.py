@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_reversal_pairs, tb_scalars
+from conftest import ROOT, make_reversal_pairs, tb_scalars
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 pytestmark = pytest.mark.slow
@@ -134,7 +134,7 @@ def test_sigkill_of_a_default_run_then_resume_from_its_last_ckpt_continues_the_s
 
 def test_lm_resumed_from_a_step_checkpoint_at_an_epoch_boundary_validates_that_epoch(tmp_path):
     corpus = tmp_path / "text.txt"
-    corpus.write_text((Path(__file__).resolve().parent.parent / "data" / "lm-sample.txt").read_text()[:20000])
+    corpus.write_text((ROOT / "data" / "lm-sample.txt").read_text()[:20000])
     common = ["task=lm", f"data.path={corpus}", "data.batch_size=4", "data.bptt=32", "model.hidden_size=32",
               "model.embedding_dim=16", "model.dropout=0.2", f"paths.cache_dir={tmp_path / 'cache'}",
               "trainer.accelerator=cpu", "trainer.devices=1", "trainer.max_epochs=4", "trainer.log_every_n_steps=1",

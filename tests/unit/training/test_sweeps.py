@@ -6,13 +6,12 @@ import json
 
 import pytest
 import yaml
-from conftest import CONF, make_reversal_pairs
+from conftest import CONF, make_reversal_pairs, run_cli
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import open_dict
-from test_cli import run_cli
 
 from seq2seq.errors import ConfigError
 from seq2seq.train_config import validate_train_config
