@@ -311,7 +311,7 @@ def test_cli_serves_then_sigterm_answers_the_request_in_flight(translation_ckpt)
     proc, url = serve_cli(f"ckpt_path={translation_ckpt}", "port=0", "max_inputs=512", "max_wait_ms=0")
     try:
         assert json.loads(urllib.request.urlopen(f"{url}/health", timeout=10).read())["status"] == "ok"
-        body = {"inputs": ["abcdefgh" * 2] * 512, "decoding": {"beam_size": 8}}  # long enough to be in flight
+        body = {"inputs": ["abcdefgh" * 16] * 512, "decoding": {"beam_size": 8}}  # long enough to be in flight
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(post, url, body, 120)
             time.sleep(0.5)
