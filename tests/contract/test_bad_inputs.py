@@ -427,7 +427,7 @@ def test_a_full_disk_while_caching_is_a_warning_not_an_unexpected_pos(tmp_path, 
         with open("/dev/full", "wb") as full:
             real_save(obj, full if hasattr(f, "write") else full.name)
 
-    monkeypatch.setattr(cache.torch, "save", save_to_full_disk)
+    monkeypatch.setattr(torch, "save", save_to_full_disk)  # cache.py imports torch where it saves
     payload, hit = cache.load_or_build(str(tmp_path), "k", lambda: {"ids": torch.zeros(10_000)})
     assert not hit and payload["ids"].shape == (10_000,)
     assert "disk full" in caplog.text and str(tmp_path / "k.pt") in caplog.text

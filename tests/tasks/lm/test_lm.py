@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import ROOT, compose_cfg
+from conftest import LM_TEXT as TEXT
+from conftest import ROOT, compose_cfg, lm_overrides
 
 from seq2seq.data.lm_datamodule import TextDataModule
 from seq2seq.data.lm_text import normalize_lm_text, prepare_text, read_text_file, split_text, training_chunks
@@ -29,24 +30,9 @@ from seq2seq.tasks.lm import LanguageModelTask
 from seq2seq.tokenizers import BOS, PAD
 from seq2seq.train_config import validate_train_config
 
-TEXT = ("Alice was beginning to get very tired of sitting by her sister on the\n"
-        "bank, and of having nothing to do: once or twice she had peeped into\n"
-        "the book her sister was reading.\n\n"
-        "So she was considering in her own mind (as well as she could, for the\n"
-        "hot day made her feel very sleepy and stupid), whether the pleasure\n"
-        "of making a daisy-chain would be worth the trouble.\n")
-
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 PATHS = ["paths.output_dir=unused", "paths.cache_dir=null"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny recurrent models run fastest on one thread, and a shared machine makes two threads much slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def tiny_task(vocab: int = 12, cell: str = "lstm", layers: int = 2, backprop: int = 1) -> LanguageModelTask:
@@ -280,14 +266,6 @@ def run_cli(module: str, args: list[str], cwd: Path, stdin: str | None = None) -
     return subprocess.run([sys.executable, "-m", module, *args], check=False, cwd=cwd, input=stdin,
                           capture_output=True, text=True, env=env, timeout=300)
 
-
-def lm_overrides(tmp: Path, corpus: Path, *extra: str) -> list[str]:
-    return ["task=lm", f"data.path={corpus}", "data.batch_size=4", "data.eval_batch_size=2", "data.bptt=32",
-            "model.embedding_dim=16", "model.hidden_size=32", f"paths.output_dir={tmp / 'run'}",
-            f"paths.cache_dir={tmp / 'cache'}", "trainer.accelerator=cpu", "trainer.devices=1",
-            "trainer.max_epochs=2", "trainer.limit_train_batches=6", "trainer.log_every_n_steps=1",
-            "trainer.num_sanity_val_steps=0", "trainer.enable_progress_bar=false", "logger.samples=2",
-            "decoding.length=30", *extra]
 
 
 @pytest.mark.slow

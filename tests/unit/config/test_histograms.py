@@ -29,7 +29,8 @@ def test_parameter_and_gradient_histograms_every_n_steps(train_overrides, tmp_pa
 
 def test_language_model_with_manual_optimisation_writes_them_too(tmp_path):
     """task=lm steps its optimizer itself (truncated BPTT); the hook still runs at each optimizer step."""
-    from test_lm import TEXT, lm_overrides
+    from conftest import LM_TEXT as TEXT
+    from conftest import lm_overrides
 
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT * 4, encoding="utf-8")
