@@ -28,10 +28,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from seq2seq.data.conll import ConllFormat, convert_sentences, read_conll
+from seq2seq.data.conll.collate import collate_tagging
+from seq2seq.data.conll.datamodule import build_vocab
+from seq2seq.data.conll.reader import ConllFormat, convert_sentences, read_conll
 from seq2seq.data.sampler import BucketBatchSampler
-from seq2seq.data.tag_collate import collate_tagging
-from seq2seq.data.tagging import build_vocab
 from seq2seq.models.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent

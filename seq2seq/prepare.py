@@ -1,5 +1,5 @@
 """``python -m seq2seq.prepare data=... tokenizer=... data.prepared=<dir>``: tokenise a parallel corpus once
-into memory-mapped arrays that training reads with the same overrides (see ``seq2seq.data.stream_prepare``)."""
+into memory-mapped arrays that training reads with the same overrides (see ``seq2seq.data.pairs.stream_preparation``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 from seq2seq.cli import one_line_errors
 from seq2seq.config import validate_sections
 from seq2seq.config_rules import check_data_sizes
-from seq2seq.data.stream_prepare import prepare_to_dir
+from seq2seq.data.pairs.stream_preparation import prepare_to_dir
 from seq2seq.errors import ConfigError
 from seq2seq.hydra_schemas import config_dir
 from seq2seq.ranges import ranged

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2seq.data.series import SeriesTable, log_filled, number, read_series_lines
-from seq2seq.data.windows import Scaler
+from seq2seq.data.series.reader import SeriesTable, log_filled, number, read_series_lines
+from seq2seq.data.series.windows import Scaler
 from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs
@@ -133,7 +133,7 @@ class ForecastPredictor(Predictor):
     @torch.no_grad()
     def forecast_windows(self, windows, batch_size: int) -> np.ndarray:
         """Forecasts of every window of a ``WindowSet``, in the original units: (N, H, T)."""
-        from seq2seq.data.forecast import WindowDataset, collate_windows
+        from seq2seq.data.series.datamodule import WindowDataset, collate_windows
 
         dataset, out = WindowDataset(windows, self.spec), []
         for start in range(0, len(dataset), batch_size):

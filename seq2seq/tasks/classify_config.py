@@ -69,7 +69,7 @@ def check_model_config(model: dict) -> None:
 
 
 def data_rules(cfg: dict) -> None:
-    from seq2seq.data.labeled_prepare import (
+    from seq2seq.data.labeled.preparation import (
         check_data_config,  # the data package imports this module's package
     )
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seq2seq.data.forecast import ForecastDataModule, WindowSet
-from seq2seq.data.windows import Scaler
+from seq2seq.data.series.datamodule import ForecastDataModule, WindowSet
+from seq2seq.data.series.windows import Scaler
 from seq2seq.forecast_metrics import (
     baseline_report,
     naive_forecast,

@@ -53,6 +53,8 @@ class ForecasterModelConfig:
 
 
 def data_rules(cfg: dict) -> None:
-    from seq2seq.data.forecast import check_series_config  # the data package imports this module's package
+    from seq2seq.data.series.datamodule import (
+        check_series_config,  # the data package imports this module's package
+    )
 
     check_series_config(cfg["data"])

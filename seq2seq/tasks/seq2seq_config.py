@@ -1,5 +1,5 @@
 """Config schemas of the seq2seq task (``data.kind=parallel``, ``model.kind=seq2seq``) and the rules between
-their keys; ``seq2seq.registry`` names them. (Dialog data, the chatbot's, is ``seq2seq.data.dialog_config``.)"""
+their keys; ``seq2seq.registry`` names them. (Dialog data, the chatbot's, is ``seq2seq.data.dialogs.schema``.)"""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ import logging
 import torch
 from hydra.utils import to_absolute_path
 
-from seq2seq.data.tag_schemes import entities
-from seq2seq.data.tag_vocab import TaggingVocab
-from seq2seq.data.tagging import ConllDataModule, TagSplit
+from seq2seq.data.conll.datamodule import ConllDataModule, TagSplit
+from seq2seq.data.conll.schemes import entities
+from seq2seq.data.conll.vocab import TaggingVocab
 from seq2seq.inference.ner import NERPredictor, build_tagger, sentence_record
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.tagging_metrics import confusion_counts, confusion_figure, entity_metrics

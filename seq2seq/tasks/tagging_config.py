@@ -64,6 +64,6 @@ class TaggerModelConfig:
 
 
 def data_rules(cfg: dict) -> None:
-    from seq2seq.data.tagging import conll_format  # the data package imports this module's package
+    from seq2seq.data.conll.datamodule import conll_format  # the data package imports this module's package
 
     conll_format(cfg["data"])  # token_col != tag_col

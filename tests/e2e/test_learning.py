@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch import nn
 
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import greedy_search
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.tokenizers import EOS, PAD

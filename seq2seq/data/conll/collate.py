@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from seq2seq.data.conll.vocab import EncodedSentences
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.tag_vocab import EncodedSentences
 from seq2seq.tokenizers import PAD
 
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import DataLoader, Dataset
 
+from seq2seq.data.base import BatchedDataModule
 from seq2seq.data.cache import cache_key, load_or_build
-from seq2seq.data.conll import ConllFormat, Sentence, convert_sentences, read_conll
-from seq2seq.data.prepare import LOADER_KEYS
+from seq2seq.data.conll.collate import collate_tagging
+from seq2seq.data.conll.reader import ConllFormat, Sentence, convert_sentences, read_conll
+from seq2seq.data.conll.schemes import entities, tag_set
+from seq2seq.data.conll.vocab import EncodedSentences, TaggingVocab
+from seq2seq.data.pairs.preparation import LOADER_KEYS
 from seq2seq.data.ragged import Ragged
-from seq2seq.data.resume import BatchedDataModule
 from seq2seq.data.split import Grouping, indices_of, key_hashes, log_overlap, log_split, split_labels
-from seq2seq.data.tag_collate import collate_tagging
-from seq2seq.data.tag_schemes import entities, tag_set
-from seq2seq.data.tag_vocab import EncodedSentences, TaggingVocab
 from seq2seq.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seq2seq.data.tag_schemes import convert, first_violation
+from seq2seq.data.conll.schemes import convert, first_violation
 from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 

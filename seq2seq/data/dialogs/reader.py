@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from seq2seq.data.normalize import normalize_text
 from seq2seq.data.split import (
     Grouping,
     first_copies,
@@ -28,7 +29,6 @@ from seq2seq.data.split import (
     log_split,
     split_labels,
 )
-from seq2seq.data.text import normalize_text
 from seq2seq.data.textio import decode_text, require_file, text_lines
 from seq2seq.errors import ConfigError, DataError
 

@@ -1,13 +1,13 @@
 """LightningDataModule for labelled text (classification) and its dataset (the collate function is in
-``seq2seq.data.collate``, which inference imports without Lightning)."""
+``seq2seq.data.labeled.collate``, which inference imports without Lightning)."""
 
 from __future__ import annotations
 
 from torch.utils.data import DataLoader, Dataset
 
-from seq2seq.data.collate import collate_labeled
-from seq2seq.data.labeled import LabeledRows
-from seq2seq.data.labeled_prepare import (
+from seq2seq.data.base import BatchedDataModule
+from seq2seq.data.labeled.collate import collate_labeled
+from seq2seq.data.labeled.preparation import (
     LabeledSplit,
     PreparedLabeled,
     check_data_config,
@@ -15,7 +15,7 @@ from seq2seq.data.labeled_prepare import (
     read_raw_splits,
     read_rows,
 )
-from seq2seq.data.resume import BatchedDataModule
+from seq2seq.data.labeled.reader import LabeledRows
 from seq2seq.errors import ConfigError
 
 

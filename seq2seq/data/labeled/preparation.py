@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from seq2seq.data.cache import cache_key, load_or_build
-from seq2seq.data.labeled import LabeledRows, read_labeled
+from seq2seq.data.labeled.reader import LabeledRows, read_labeled
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import (
     DUPLICATE,

@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
 from seq2seq.data.textio import checked_lines, require_file, utf8_errors
 from seq2seq.errors import ConfigError, DataError
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from torch.utils.data import DataLoader, Dataset
 
-from seq2seq.data.collate import collate_pairs
-from seq2seq.data.prepare import PairSplit, PreparedPairs, prepare_pairs, read_pairs, read_raw_splits
-from seq2seq.data.prepared_dir import open_prepared, rerun_hint, split_texts
-from seq2seq.data.resume import BatchedDataModule
+from seq2seq.data.base import BatchedDataModule
+from seq2seq.data.pairs.collate import collate_pairs
+from seq2seq.data.pairs.preparation import (
+    PairSplit,
+    PreparedPairs,
+    prepare_pairs,
+    read_pairs,
+    read_raw_splits,
+)
+from seq2seq.data.pairs.prepared_dir import open_prepared, rerun_hint, split_texts
 from seq2seq.errors import ConfigError
 
 

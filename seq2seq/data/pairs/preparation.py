@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from seq2seq.data.cache import cache_key, load_or_build
-from seq2seq.data.dialogs import dialog_input_files, read_dialog_pairs, read_dialog_splits
-from seq2seq.data.parallel import read_parallel_tsv
+from seq2seq.data.dialogs.reader import dialog_input_files, read_dialog_pairs, read_dialog_splits
+from seq2seq.data.pairs.reader import read_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import Grouping, indices_of, key_hashes, log_overlap, log_split, split_labels
 from seq2seq.errors import ConfigError, DataError

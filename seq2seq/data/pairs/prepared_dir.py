@@ -26,7 +26,7 @@ import numpy as np
 
 from seq2seq.data.cache import file_digest
 from seq2seq.data.npy_files import NpyAppender, open_npy, scan_npy
-from seq2seq.data.prepare import LOADER_KEYS, PairSplit, PreparedPairs
+from seq2seq.data.pairs.preparation import LOADER_KEYS, PairSplit, PreparedPairs
 from seq2seq.data.ragged import Ragged
 from seq2seq.errors import DataError
 from seq2seq.tokenizers import Tokenizer, load_tokenizer_file, save_tokenizer_files

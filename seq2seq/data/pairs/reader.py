@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
 from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seq2seq.data.parallel import ReadReport, iter_parallel_tsv
-from seq2seq.data.prepare import (
+from seq2seq.data.pairs.preparation import (
     check_training_left,
     fit_tokenizers,
     length_mask,
@@ -31,7 +30,7 @@ from seq2seq.data.prepare import (
     seeded_pair_labels,
     warn_source_overlap,
 )
-from seq2seq.data.prepared_dir import (
+from seq2seq.data.pairs.prepared_dir import (
     MANIFEST,
     SPLITS,
     SplitWriter,
@@ -39,6 +38,7 @@ from seq2seq.data.prepared_dir import (
     manifest_settings,
     write_manifest,
 )
+from seq2seq.data.pairs.reader import ReadReport, iter_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import DUPLICATE, TRAIN, key_hash
 from seq2seq.errors import ConfigError

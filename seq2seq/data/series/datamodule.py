@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seq2seq.data.resume import BatchedDataModule
-from seq2seq.data.series import SeriesTable, read_series_file
-from seq2seq.data.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
+from seq2seq.data.base import BatchedDataModule
+from seq2seq.data.series.reader import SeriesTable, read_series_file
+from seq2seq.data.series.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
 from seq2seq.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)

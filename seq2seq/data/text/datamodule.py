@@ -6,16 +6,16 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
-from seq2seq.data.lm_text import PreparedText, TextSplit, prepare_text
-from seq2seq.data.resume import ResumableTrainData
-from seq2seq.data.streams import StreamWindows, WindowSampler, check_stream_count
+from seq2seq.data.base import ResumableTrainData
+from seq2seq.data.text.preparation import PreparedText, TextSplit, prepare_text
+from seq2seq.data.text.streams import StreamWindows, WindowSampler, check_stream_count
 from seq2seq.tokenizers import Tokenizer
 
 STAGE_SPLITS = {"train": "train", "val": "valid", "test": "test"}
 
 
 class TextDataModule(ResumableTrainData, L.LightningDataModule):
-    """Each rank reads its own streams (see ``seq2seq.data.streams``); nothing is shuffled, so Lightning's
+    """Each rank reads its own streams (see ``seq2seq.data.text.streams``); nothing is shuffled, so Lightning's
     distributed sampler must stay off (``use_distributed_sampler=False``, as ``train.py`` sets it). A run
     resumed mid-epoch starts at the window it stopped before (``ResumableTrainData``)."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from seq2seq.data.cache import cache_key, load_or_build
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
 from seq2seq.data.textio import decode_text, require_file
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_state

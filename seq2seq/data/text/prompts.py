@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from seq2seq.data.lm_text import normalize_lm_text
+from seq2seq.data.text.preparation import normalize_lm_text
 
 _ESCAPE = re.compile(r"\\(\\|n)")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import compose_cfg
 
-from seq2seq.data.dialogs import dialog_pairs, read_dialog_pairs, read_dialog_splits
+from seq2seq.data.dialogs.reader import dialog_pairs, read_dialog_pairs, read_dialog_splits
 from seq2seq.errors import DataError
 from seq2seq.metrics import distinct_n, text_metrics
 from seq2seq.train_config import validate_train_config

@@ -20,9 +20,9 @@ from sklearn.metrics import f1_score
 
 from seq2seq.checkpoint import load_task
 from seq2seq.classification_metrics import classification_metrics, confusion_matrix
-from seq2seq.data.labeled import read_labeled
-from seq2seq.data.labeled_datamodule import LabeledDataModule
-from seq2seq.data.labeled_prepare import encode_texts, read_raw_splits, stratified_split_indices
+from seq2seq.data.labeled.datamodule import LabeledDataModule
+from seq2seq.data.labeled.preparation import encode_texts, read_raw_splits, stratified_split_indices
+from seq2seq.data.labeled.reader import read_labeled
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.models.classifier import POOLINGS, SequenceClassifier, max_pool, mean_pool
 from seq2seq.tasks.classify import ClassifyTask

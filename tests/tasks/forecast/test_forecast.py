@@ -17,9 +17,9 @@ import torch
 from conftest import ROOT, compose_cfg
 
 from seq2seq.checkpoint import load_task
-from seq2seq.data.forecast import ForecastDataModule, WindowDataset, prepare_series
-from seq2seq.data.series import read_series_lines
-from seq2seq.data.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
+from seq2seq.data.series.datamodule import ForecastDataModule, WindowDataset, prepare_series
+from seq2seq.data.series.reader import read_series_lines
+from seq2seq.data.series.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.forecast_metrics import (
     baseline_report,

@@ -19,10 +19,16 @@ import torch.nn.functional as F
 from conftest import LM_TEXT as TEXT
 from conftest import ROOT, compose_cfg, lm_overrides
 
-from seq2seq.data.lm_datamodule import TextDataModule
-from seq2seq.data.lm_text import normalize_lm_text, prepare_text, read_text_file, split_text, training_chunks
-from seq2seq.data.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
-from seq2seq.data.streams import StreamWindows
+from seq2seq.data.text.datamodule import TextDataModule
+from seq2seq.data.text.preparation import (
+    normalize_lm_text,
+    prepare_text,
+    read_text_file,
+    split_text,
+    training_chunks,
+)
+from seq2seq.data.text.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
+from seq2seq.data.text.streams import StreamWindows
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.models.lm import NEVER_GENERATED, RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState

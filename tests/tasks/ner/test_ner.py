@@ -14,10 +14,10 @@ import torch
 from conftest import ROOT, SHARED_DATA, compose_cfg
 from seqeval.metrics.sequence_labeling import get_entities
 
-from seq2seq.data.conll import ConllFormat, format_conll, read_conll
-from seq2seq.data.tag_collate import collate_tagging
-from seq2seq.data.tag_schemes import convert, entities, first_violation, tag_set, tags_from_entities
-from seq2seq.data.tag_vocab import CASING, TaggingVocab, casing_class
+from seq2seq.data.conll.collate import collate_tagging
+from seq2seq.data.conll.reader import ConllFormat, format_conll, read_conll
+from seq2seq.data.conll.schemes import convert, entities, first_violation, tag_set, tags_from_entities
+from seq2seq.data.conll.vocab import CASING, TaggingVocab, casing_class
 from seq2seq.errors import DataError
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.models.tagger import Tagger

@@ -15,7 +15,7 @@ from seq2seq.bench.config import split_config
 from seq2seq.bench.reference import greedy
 from seq2seq.bench.run import run_bench
 from seq2seq.bench.weights import build_reference, check_reference_config, copy_weights
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.errors import ConfigError
 from seq2seq.models.search import greedy_search
 from seq2seq.tasks.seq2seq import Seq2SeqTask

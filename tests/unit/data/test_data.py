@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seq2seq.data.collate import collate_pairs
-from seq2seq.data.parallel import read_parallel_tsv
-from seq2seq.data.prepare import PairSplit, filter_by_length
+from seq2seq.data.normalize import normalize_text
+from seq2seq.data.pairs.collate import collate_pairs
+from seq2seq.data.pairs.preparation import PairSplit, filter_by_length
+from seq2seq.data.pairs.reader import read_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.sampler import BucketBatchSampler
 from seq2seq.data.split import split_indices
-from seq2seq.data.text import normalize_text
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers import BOS, EOS, PAD
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from conftest import ROOT, compose_cfg
 
-from seq2seq.data.datamodule import PairDataModule
-from seq2seq.data.prepare import prepare_pairs, read_raw_splits
-from seq2seq.data.prepared_dir import open_prepared
+from seq2seq.data.pairs.datamodule import PairDataModule
+from seq2seq.data.pairs.preparation import prepare_pairs, read_raw_splits
+from seq2seq.data.pairs.prepared_dir import open_prepared
 from seq2seq.errors import DataError
 from seq2seq.prepare import prepare
 from seq2seq.train_config import validate_train_config

@@ -13,10 +13,13 @@ import numpy as np
 import pytest
 from conftest import compose_cfg
 
-from seq2seq.data import dialogs, labeled_prepare, prepare, tagging
-from seq2seq.data.prepared_dir import open_prepared
+from seq2seq.data.conll import datamodule as tagging
+from seq2seq.data.dialogs import reader as dialogs
+from seq2seq.data.labeled import preparation as labeled_prepare
+from seq2seq.data.normalize import normalize_text
+from seq2seq.data.pairs import preparation as prepare
+from seq2seq.data.pairs.prepared_dir import open_prepared
 from seq2seq.data.split import Grouping, key_hashes, split_labels
-from seq2seq.data.text import normalize_text
 from seq2seq.errors import DataError
 from seq2seq.prepare import prepare as prepare_cli
 from seq2seq.train_config import validate_train_config

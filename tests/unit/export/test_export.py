@@ -274,8 +274,8 @@ def test_export_cli_on_a_trained_checkpoint(tmp_path):
     {"cell": "gru", "char_encoder": "cnn", "casing_dim": 4, "output": "softmax", "constrained": False},
 ])
 def test_exported_tagger_gives_the_same_tags(tmp_path, model):
-    from seq2seq.data.tag_schemes import tag_set
-    from seq2seq.data.tag_vocab import TaggingVocab
+    from seq2seq.data.conll.schemes import tag_set
+    from seq2seq.data.conll.vocab import TaggingVocab
     from seq2seq.inference.ner import NERPredictor, build_tagger
 
     torch.manual_seed(0)

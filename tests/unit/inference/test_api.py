@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, compose_cfg, make_reversal_pairs
 
 import seq2seq
-from seq2seq.data.prompts import escape_newlines
+from seq2seq.data.text.prompts import escape_newlines
 from seq2seq.errors import Seq2SeqError
 
 FAST = ["trainer.accelerator=cpu", "trainer.devices=1", "trainer.max_epochs=1", "trainer.limit_train_batches=2",

@@ -96,7 +96,7 @@ def test_layer_norm_lstm_runs_and_normalises_gates():
 def test_whole_model_with_reference_cells_equals_builtin(cell):
     import numpy as np
 
-    from seq2seq.data.collate import collate_pairs
+    from seq2seq.data.pairs.collate import collate_pairs
     from seq2seq.models.seq2seq import Seq2SeqModel
 
     kwargs = dict(cell=cell, embedding_dim=6, hidden_size=5, encoder_layers=2, decoder_layers=2,

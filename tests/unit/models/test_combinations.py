@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from conftest import compose_cfg
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
 from seq2seq.tokenizers import EOS, PAD

@@ -13,7 +13,7 @@ from test_models import COVERAGE_CONFIGS, make_model, make_pairs
 from test_search import hypothesis, make_batch, reference_beam, search_inputs, sequence_logprob
 from test_search import make_model as make_search_model
 
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.errors import ConfigError
 from seq2seq.models.attention import Attention, coverage_loss
 from seq2seq.models.decoder import DecoderState

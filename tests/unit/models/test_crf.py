@@ -7,7 +7,7 @@ import itertools
 import pytest
 import torch
 
-from seq2seq.data.tag_schemes import allowed, allowed_at_end, first_violation, tag_set
+from seq2seq.data.conll.schemes import allowed, allowed_at_end, first_violation, tag_set
 from seq2seq.models.crf import CRF, transition_constraints, viterbi
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.attention import Attention
 from seq2seq.models.bridge import Bridge
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
@@ -321,7 +321,7 @@ def test_specials_are_the_agreed_ids():
 def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant():
     import numpy as np
 
-    from seq2seq.data.collate import collate_pairs
+    from seq2seq.data.pairs.collate import collate_pairs
 
     torch.manual_seed(0)
     model = Seq2SeqModel(12, 12, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,
@@ -342,7 +342,7 @@ def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant()
 def test_scheduled_sampling_at_ratio_one_equals_teacher_forcing(input_feed):
     import numpy as np
 
-    from seq2seq.data.collate import collate_pairs
+    from seq2seq.data.pairs.collate import collate_pairs
 
     torch.manual_seed(1)
     model = Seq2SeqModel(10, 10, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,

@@ -11,7 +11,7 @@ from test_models import COVERAGE_CONFIGS, activate_coverage
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
-from seq2seq.data.collate import collate_pairs
+from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.history import StepHistory
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import beam_search, block_specials, greedy_search, length_penalty, max_lengths

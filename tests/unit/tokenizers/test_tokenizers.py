@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from seq2seq.data import prepare
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
+from seq2seq.data.pairs import preparation as prepare
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tasks.seq2seq_config import ParallelDataConfig
 from seq2seq.tokenizers import (
@@ -160,7 +160,7 @@ def test_prepared_data_cache_reuse_and_invalidation(tmp_path, monkeypatch, caplo
     cache, data, tok_cfg = str(tmp_path / "cache"), _data_cfg(path), {**SP_SMALL, "vocab_size": 150}
 
     first = prepare.prepare_pairs(data, tok_cfg, cache)
-    with caplog.at_level(logging.INFO, logger="seq2seq.data.prepare"):
+    with caplog.at_level(logging.INFO, logger="seq2seq.data.pairs.preparation"):
         second = prepare.prepare_pairs(data, tok_cfg, cache)
     assert len(builds) == 1 and "loaded prepared data from cache" in caplog.text
     assert second.tgt_tokenizer.state() == first.tgt_tokenizer.state()
