@@ -88,12 +88,13 @@ def cfg_for(tmp: Path, run: str, *extra: str):
 
 
 def test_a_short_run_validates_tests_and_saves_the_ema_weights(tmp_path, monkeypatch):
-    import seq2seq.train as train_module
+    import seq2seq.fit as fit_module  # the Lightning run behind train()
+    from seq2seq.train import train
 
     recorder = Recorder()
-    build = train_module.build_callbacks
-    monkeypatch.setattr(train_module, "build_callbacks", lambda cfg, run_dir: [*build(cfg, run_dir), recorder])
-    metrics = train_module.train(cfg_for(tmp_path, "run", "trainer.max_steps=3", "callbacks.ema.decay=0.5"))
+    build = fit_module.build_callbacks
+    monkeypatch.setattr(fit_module, "build_callbacks", lambda cfg, run_dir: [*build(cfg, run_dir), recorder])
+    metrics = train(cfg_for(tmp_path, "run", "trainer.max_steps=3", "callbacks.ema.decay=0.5"))
     assert len(recorder.steps) == 3 and recorder.validated
     expected = dict(recorder.start)
     for weights in recorder.steps:
