@@ -21,7 +21,7 @@ ANCHORS="$(cd "$ROOT/../shared/bench/anchors" && pwd)"
 WORK=${1:?usage: onmt_budget.sh WORK [BUDGET_MIN] [overrides...]}; BUDGET=${2:-25}; shift $(( $# > 1 ? 2 : 1 ))
 mkdir -p "$WORK"; WORK="$(cd "$WORK" && pwd)"
 ONMT_VENV=${ONMT_VENV:-/tmp/onmtvenv}; PAIRS=${PAIRS:-$ROOT/../shared/data/translation/eng-fra/fra.txt}
-SYSTEMS=${SYSTEMS:-onmt ours}; SAVE_EVERY=${SAVE_EVERY:-50}
+SYSTEMS=${SYSTEMS:-onmt ours}; SAVE_EVERY=${SAVE_EVERY:-10}
 PY="$ROOT/.venv/bin/python"; OPY="$ONMT_VENV/bin/python"; HELP="$ROOT/benchmarks/onmt_budget.py"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONWARNINGS=ignore TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1
 REVERSE=false; for o in "$@"; do [ "$o" = data.reverse=true ] && REVERSE=true; done

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import SHARED_DATA, compose_cfg
+
 from seq2seq.train import train
 
 pytestmark = pytest.mark.slow
@@ -44,10 +44,12 @@ def test_forecast_recipe_scores_every_test_window_in_z_units(tmp_path: Path):
     """The naive baseline computed here by hand over ALL 2,785 test windows (96-row horizon, 2,880 test rows)
     matches the run's test/mse_z_naive: no window is dropped at a batch end."""
     horizon = 96
-    overrides = ["experiment=forecast_etth1", f"data.path={ETTH1}", f"data.horizon={horizon}", *FAST,
+    overrides = ["experiment=forecast_etth1_h96", f"data.path={ETTH1}", *FAST,
                  "trainer.limit_test_batches=null", f"paths.output_dir={tmp_path / 'run'}",
                  f"paths.cache_dir={tmp_path / 'cache'}"]
-    metrics = train(compose_cfg("train", overrides))
+    cfg = compose_cfg("train", overrides)
+    assert (cfg.data.horizon, cfg.data.window, cfg.data.features, cfg.data.train_size) == (horizon, 96, ["OT"], 8640)
+    metrics = train(cfg)
     with open(ETTH1, encoding="utf-8") as fh:
         ot = np.array([float(row["OT"]) for row in csv.DictReader(fh)])
     std = ot[:8640].std()
