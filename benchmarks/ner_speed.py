@@ -28,10 +28,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from seq2seq.data.conll import ConllFormat, convert_sentences, read_conll
+from seq2seq.data.conll.collate import collate_tagging
+from seq2seq.data.conll.datamodule import build_vocab
+from seq2seq.data.conll.reader import ConllFormat, convert_sentences, read_conll
 from seq2seq.data.sampler import BucketBatchSampler
-from seq2seq.data.tag_collate import collate_tagging
-from seq2seq.data.tagging import build_vocab
 from seq2seq.models.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
 
 
 def recipe(overrides: list[str]) -> dict:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    from seq2seq.hydra_schemas import config_dir  # registers the schema nodes the presets extend
+
+    with initialize_config_dir(config_dir=config_dir(), version_base="1.3"):
         cfg = compose("train", ["task=ner", "experiment=ner_conll2003", *overrides])
     return OmegaConf.to_container(cfg, resolve=False)
 

@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--ckpt", default=None, help="a trained translation checkpoint (its test split)")
     args = parser.parse_args()
     if args.ckpt:
-        from seq2seq.data.datamodule import PairDataModule
+        from seq2seq.data.pairs.datamodule import PairDataModule
 
         torch_pred = seq2seq.load(args.ckpt)
         sources, _ = PairDataModule.eval_examples(torch_pred.config["data"], "test", None)

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from seq2seq.data.parallel import read_parallel_tsv
+from seq2seq.data.pairs.reader import read_parallel_tsv
 from seq2seq.tokenizers import build_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent

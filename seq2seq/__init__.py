@@ -4,7 +4,9 @@
 "Python API"); it is imported on first use, so ``import seq2seq`` stays light.
 """
 
-__version__ = "0.1.0"
+from seq2seq._version import __version__
+
+__all__ = ["__version__", "load"]
 
 
 def load(path, device="cpu"):

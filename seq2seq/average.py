@@ -21,7 +21,7 @@ from seq2seq.atomic import atomic_path
 from seq2seq.checkpoint import check_state_dict, read_checkpoint
 from seq2seq.cli import one_line_errors
 from seq2seq.errors import CheckpointError, ConfigError
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 
 log = logging.getLogger("seq2seq.average")
 

@@ -8,13 +8,11 @@ import torch
 
 from seq2seq.atomic import atomic_path
 from seq2seq.errors import CheckpointError
+from seq2seq.registry import TASK_KINDS
 
 # The layout of ``checkpoint["seq2seq"]`` (written by ``BaseTask.on_save_checkpoint``); files without the
 # entry are format 1. Bump it when the layout changes, so older code refuses newer files in one line.
 CHECKPOINT_FORMAT = 1
-# The tokenizers each task kind needs to read its inputs (``checkpoint["seq2seq"]["tokenizers"]``).
-TOKENIZERS = {"seq2seq": ("source", "target"), "tagging": ("vocab",), "lm": ("text",), "classify": ("text",),
-              "forecast": ()}
 OTHER = "use another checkpoint, e.g. last.ckpt or best.ckpt of the run, or retrain"
 
 
@@ -55,7 +53,7 @@ def _version(text) -> tuple[int, ...] | None:
 
 def _check_format(path: Path, extra: dict) -> None:
     """The file's layout version and the seq2seq version that wrote it must be ones this code reads."""
-    from seq2seq import __version__
+    from seq2seq._version import __version__
 
     written = extra.get("version")
     fmt = extra.get("format", 1)
@@ -84,7 +82,7 @@ def check_kind(path: Path, ckpt: dict, known, kinds: tuple[str, ...] | None, com
     if kinds is not None and kind not in kinds:
         raise CheckpointError(f"{path}: a {name} checkpoint (task kind {kind}); {command} needs a checkpoint "
                               f"of task kind {' or '.join(kinds)}; pass ckpt_path=<such a run>/checkpoints/best.ckpt")
-    missing = [t for t in TOKENIZERS.get(kind, ()) if t not in extra["tokenizers"]]
+    missing = [t for t in TASK_KINDS[kind].tokenizers if t not in extra["tokenizers"]]
     if missing:
         raise CheckpointError(f"{path}: damaged {name} checkpoint (no {missing[0]!r} tokenizer in "
                               f"seq2seq.tokenizers); {OTHER}")
@@ -95,7 +93,7 @@ def load_task(path: str | Path, device: str | torch.device = "cpu", kinds: tuple
               command: str = "this command"):
     """The task module in eval mode, with its tokenizers and the run config it was trained with.
     ``kinds``: the task kinds ``command`` accepts (None: any)."""
-    from seq2seq.tasks import TASK_KINDS
+    from seq2seq.registry import TASK_KINDS
 
     path = Path(path)
     ckpt = read_checkpoint(path)

@@ -82,7 +82,7 @@ def compose_command(config_name: str, args: list[str]):
     from hydra.errors import HydraException
     from omegaconf import open_dict
 
-    from seq2seq.resources import config_dir
+    from seq2seq.hydra_schemas import config_dir
 
     try:
         with initialize_config_dir(config_dir=config_dir(), version_base="1.3", job_name=config_name):

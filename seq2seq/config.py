@@ -12,14 +12,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from hydra.utils import to_absolute_path
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
-
-from seq2seq.config_rules import check_train_rules
 from seq2seq.errors import ConfigError
 from seq2seq.ranges import (
     MAX_SEED,
@@ -31,33 +25,29 @@ from seq2seq.ranges import (
     is_devices,
     is_duration,
     ranged,
-    split_size,
 )
-from seq2seq.resources import project_root  # noqa: F401  (registers ${seq2seq_root:}: paths.root_dir)
+
+if TYPE_CHECKING:  # OmegaConf and Hydra are imported where validation uses them: the schemas are also read
+    from omegaconf import DictConfig  # by the tokenizers and the inference side, which import neither.
 
 
-def _choices(name: str, values: str) -> type[Enum]:
+def choices(name: str, values: str) -> type[Enum]:
     return Enum(name, {v: v for v in values.split()})
 
 
-Cell = _choices("Cell", "rnn lstm gru")
-AttentionKind = _choices("AttentionKind", "none bahdanau dot general concat")
-BridgeKind = _choices("BridgeKind", "zero copy dense")
-Merge = _choices("Merge", "concat sum")
-Nonlinearity = _choices("Nonlinearity", "tanh relu")
-CellImpl = _choices("CellImpl", "builtin reference")
-Normalization = _choices("Normalization", "none nfc nfkc nfd nfkd")
-OnError = _choices("OnError", "error skip")
-BatchBy = _choices("BatchBy", "sentences tokens")
-Mode = _choices("Mode", "min max")
-TokenizerKind = _choices("TokenizerKind", "char word sentencepiece")
-OptimName = _choices("OptimName", "adam adamw sgd")
-SchedulerName = _choices("SchedulerName", "none plateau cosine step inverse_sqrt")
-LengthPenalty = _choices("LengthPenalty", "none avg gnmt")
-Strategy = _choices("Strategy", "beam sample")
-OnNonFinite = _choices("OnNonFinite", "error skip")
-TFSchedule = _choices("TFSchedule", "constant linear exponential inverse_sigmoid")
-ClipAlgorithm = _choices("ClipAlgorithm", "norm value")
+Nonlinearity = choices("Nonlinearity", "tanh relu")
+CellImpl = choices("CellImpl", "builtin reference")
+Normalization = choices("Normalization", "none nfc nfkc nfd nfkd")
+OnError = choices("OnError", "error skip")
+BatchBy = choices("BatchBy", "sentences tokens")
+Mode = choices("Mode", "min max")
+OptimName = choices("OptimName", "adam adamw sgd")
+SchedulerName = choices("SchedulerName", "none plateau cosine step inverse_sqrt")
+LengthPenalty = choices("LengthPenalty", "none avg gnmt")
+Strategy = choices("Strategy", "beam sample")
+OnNonFinite = choices("OnNonFinite", "error skip")
+TFSchedule = choices("TFSchedule", "constant linear exponential inverse_sigmoid")
+ClipAlgorithm = choices("ClipAlgorithm", "norm value")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 
 
@@ -83,71 +73,7 @@ class BucketedLoaderConfig:
     cache: bool = True
 
 
-@dataclass
-class ParallelDataConfig(BucketedLoaderConfig):
-    kind: str = "parallel"
-    path: str = "???"
-    valid_path: Optional[str] = None
-    test_path: Optional[str] = None
-    src_col: int = ranged(0, ge=0)
-    tgt_col: int = ranged(1, ge=0)
-    reverse: bool = False
-    normalize: Normalization = Normalization.nfc
-    lowercase: bool = False
-    min_len: int = ranged(1, ge=0)
-    max_len: int = ranged(200, ge=1)
-    valid_size: float = split_size(0.05)
-    test_size: float = split_size(0.05)
-    split_seed: int = 1
-    limit: Optional[int] = ranged(None, ge=1)
-    on_error: OnError = OnError.error
-    prepared: Optional[str] = None  # a directory written by `python -m seq2seq.prepare` (memory-mapped)
 
-
-@dataclass
-class TokenizerConfig:
-    """One section for every kind; keys that do not apply to a kind are ignored by it. ``source`` and
-    ``target`` hold per-side overrides of the other keys (not allowed with ``shared``)."""
-
-    kind: TokenizerKind = TokenizerKind.char
-    shared: bool = False
-    min_freq: int = ranged(1, ge=1)  # char, word
-    max_size: Optional[int] = ranged(None, ge=5)  # char, word: vocabulary cap, the 4 specials included
-    lowercase: bool = False  # word, sentencepiece
-    vocab_size: int = ranged(8000, ge=5)  # sentencepiece: exact number of pieces, specials included
-    model_type: str = "bpe"  # sentencepiece: bpe | unigram | char | word
-    character_coverage: float = ranged(1.0, gt=0, le=1)  # sentencepiece
-    byte_fallback: bool = False  # sentencepiece: unknown characters become UTF-8 byte pieces
-    user_defined_symbols: list[str] = field(default_factory=list)  # sentencepiece: never split
-    source: dict[str, Any] = field(default_factory=dict)
-    target: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Seq2SeqModelConfig:
-    kind: str = "seq2seq"
-    cell: Cell = Cell.lstm
-    embedding_dim: int = ranged(128, ge=1)
-    hidden_size: int = ranged(256, ge=1)
-    encoder_layers: int = ranged(2, ge=1)
-    decoder_layers: int = ranged(2, ge=1)
-    decoder_hidden_size: Optional[int] = ranged(None, ge=1)
-    bidirectional: bool = True
-    bidirectional_merge: Merge = Merge.concat
-    attention: AttentionKind = AttentionKind.general
-    input_feed: bool = False
-    bridge: BridgeKind = BridgeKind.copy
-    dropout: float = ranged(0.0, ge=0, lt=1)
-    rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
-    cell_impl: CellImpl = CellImpl.builtin
-    recurrent_dropout: float = ranged(0.0, ge=0, lt=1)
-    layer_norm: bool = False
-    tie_embeddings: bool = False
-    share_embeddings: bool = False
-    coverage: bool = False
-    pretrained_source: Optional[str] = None
-    pretrained_target: Optional[str] = None
-    freeze_pretrained: bool = False
 
 
 def _two_betas(v: Any) -> bool:
@@ -157,7 +83,7 @@ def _two_betas(v: Any) -> bool:
 @dataclass
 class OptimConfig:
     name: OptimName = OptimName.adam
-    lr: float = ranged(1e-3, gt=0)
+    lr: float = ranged(2e-3, gt=0)  # suits the small default models; the Tatoeba recipe sets 0.001
     weight_decay: float = ranged(0.0, ge=0)
     betas: list[float] = ranged(factory=lambda: [0.9, 0.999], test=_two_betas, text="two numbers in [0, 1)")
     momentum: float = ranged(0.0, ge=0, lt=1)
@@ -206,7 +132,7 @@ class TrainerConfig:
     strategy: str = "auto"
     num_nodes: int = ranged(1, ge=1)
     precision: str = "32-true"  # one of PRECISIONS (config_rules.check_trainer)
-    max_epochs: Optional[int] = ranged(10, ge=1, also=(-1,))  # -1: no limit
+    max_epochs: Optional[int] = ranged(30, ge=1, also=(-1,))  # -1: no limit
     max_steps: int = ranged(-1, ge=1, also=(-1,))  # -1: no limit
     max_time: Optional[str] = ranged(None, test=is_duration, text="a duration DD:HH:MM:SS, e.g. 00:01:30:00")
     min_epochs: Optional[int] = ranged(None, ge=0)
@@ -270,6 +196,11 @@ class PathsConfig:
 
 @dataclass
 class TeacherForcingConfig:
+    """Sequence-to-sequence tasks: probability of feeding the gold previous token in training (1.0 = teacher
+    forcing). Below 1 the model's own prediction is fed otherwise (scheduled sampling, a per-step loop).
+    schedule: constant | linear (ratio - step/k) | exponential (ratio * 0.5^(step/k)) |
+    inverse_sigmoid (ratio * k/(k + exp(step/k))); never below min_ratio."""
+
     ratio: float = ranged(1.0, ge=0, le=1)
     schedule: TFSchedule = TFSchedule.constant
     k: float = ranged(1000.0, gt=0)
@@ -279,40 +210,10 @@ class TeacherForcingConfig:
 @dataclass
 class LossConfig:
     label_smoothing: float = ranged(0.0, ge=0, lt=1)
-    on_nonfinite: OnNonFinite = OnNonFinite.error
-    coverage_weight: float = ranged(0.0, ge=0)
+    on_nonfinite: OnNonFinite = OnNonFinite.error  # error: stop with a message | skip: drop the batch and count it
+    coverage_weight: float = ranged(0.0, ge=0)  # seq2seq with attention: weight of sum_t sum_i min(a_t,i, c_t,i)
 
 
-# Groups with several kinds pick their schema by the section's ``kind``. Task modules add theirs with
-# ``register_schema`` when ``seq2seq.tasks`` imports them, with the rules between keys of that kind.
-DATA_SCHEMAS: dict[str, type] = {"parallel": ParallelDataConfig}
-MODEL_SCHEMAS: dict[str, type] = {"seq2seq": Seq2SeqModelConfig}
-KIND_RULES: dict[tuple[str, str], Callable[[dict], None]] = {}
-
-
-def register_schema(group: str, kind: str, schema: type, rules: Callable[[dict], None] | None = None) -> None:
-    """Make ``<group>.kind=<kind>`` valid, checked against the dataclass ``schema`` (group: data|model) and
-    the field ranges it declares; ``rules(cfg)`` (the whole validated config) checks relations between keys."""
-    {"data": DATA_SCHEMAS, "model": MODEL_SCHEMAS}[group][kind] = schema
-    if rules is not None:
-        KIND_RULES[(group, kind)] = rules
-
-
-TRAIN_SECTIONS: dict[str, Any] = {
-    "task": TaskConfig,
-    "data": DATA_SCHEMAS,
-    "tokenizer": TokenizerConfig,
-    "model": MODEL_SCHEMAS,
-    "optim": OptimConfig,
-    "scheduler": SchedulerConfig,
-    "decoding": DecodingConfig,
-    "trainer": TrainerConfig,
-    "callbacks": CallbacksConfig,
-    "logger": LoggerConfig,
-    "paths": PathsConfig,
-    "loss": LossConfig,
-    "teacher_forcing": TeacherForcingConfig,
-}
 TRAIN_SCALARS = {"seed": int, "ckpt_path": (str, type(None)), "resume": (str, type(None)), "test_after_fit": bool}
 TRAIN_SCALAR_RANGES = {"seed": Range(ge=0, le=MAX_SEED)}
 
@@ -335,6 +236,9 @@ def _schema_for(section: str, spec: Any, value: Any) -> type:
 def _validate_section(section: str, schema: type, value: Any) -> dict:
     if not isinstance(value, dict):
         raise ConfigError(f"config section '{section}' must be a mapping, got {value!r}")
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
     allowed = [f.name for f in fields(schema)]
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), value)
@@ -357,6 +261,9 @@ def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars:
                       scalar_ranges: dict[str, Range] | None = None) -> dict:
     """Resolve, then check every section against its schema (types, choices, ranges) and every top-level
     scalar's type (and its range in ``scalar_ranges``)."""
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
     try:
         plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
     except OmegaConfBaseException as err:
@@ -380,26 +287,3 @@ def validate_sections(cfg: DictConfig | dict, sections: dict[str, Any], scalars:
 
 def _as_tuple(types: Any) -> tuple:
     return types if isinstance(types, tuple) else (types,)
-
-
-def validate_train_config(cfg: DictConfig | dict) -> dict:
-    import seq2seq.tasks  # noqa: F401  (registers every task's data/model schemas)
-
-    out = validate_sections(cfg, TRAIN_SECTIONS, TRAIN_SCALARS, TRAIN_SCALAR_RANGES)
-    check_train_rules(out)
-    for group in ("data", "model"):
-        rules = KIND_RULES.get((group, out[group]["kind"]))
-        if rules is not None:
-            rules(out)
-    out["data"] = absolute_paths(out["data"])
-    return out
-
-
-def absolute_paths(data: dict) -> dict:
-    """User paths are relative to where the command ran; the checkpoint must hold absolute ones so
-    evaluate/predict work from any directory."""
-    out = dict(data)
-    for key in ("path", "valid_path", "test_path", "prepared"):
-        if out.get(key):
-            out[key] = str(Path(to_absolute_path(out[key])))
-    return out

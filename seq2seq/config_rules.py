@@ -1,5 +1,5 @@
 """Rules between config keys that no single field's range can express, checked on the validated plain dict
-before any data is read (``seq2seq.config.validate_train_config``). Each raises a one-line ``ConfigError``
+before any data is read (``seq2seq.train_config.validate_train_config``). Each raises a one-line ``ConfigError``
 that names the keys and a value that works. Ranges of single values live on the schema fields
 (``seq2seq.ranges``); rules of one data or model kind are registered with its schema."""
 
@@ -14,17 +14,9 @@ def check_train_rules(c: dict) -> None:
     task, model = c["task"], c["model"]
     if not task["monitor"].startswith("val/"):
         raise ConfigError(f"task.monitor={task['monitor']!r} must name a validation metric such as 'val/chrf'")
-    if model["kind"] == "seq2seq":
-        _check_seq2seq_model(c)
-    from seq2seq.tokenizers import build_tokenizer, side_configs  # tokenizers import the config modules
-
-    for side in side_configs(c["tokenizer"]).values():
-        build_tokenizer(side)  # checks kind-specific values (model_type, ...) before any data is read
     if model.get("cell_impl") == "builtin" and (model.get("recurrent_dropout", 0) > 0 or model.get("layer_norm")):
         raise ConfigError("model.recurrent_dropout and model.layer_norm need model.cell_impl=reference "
                           "(PyTorch's fused RNNs cannot drop or normalise the recurrent state)")
-    if model.get("share_embeddings") and not c["tokenizer"].get("shared"):
-        raise ConfigError("model.share_embeddings=true needs one vocabulary for both sides: set tokenizer.shared=true")
     if model.get("layer_norm") and model.get("cell") != "lstm":
         raise ConfigError("model.layer_norm=true is implemented for model.cell=lstm only")
     if c["loss"]["on_nonfinite"] == "skip" and "ddp" in str(c["trainer"]["strategy"]):
@@ -36,21 +28,6 @@ def check_train_rules(c: dict) -> None:
     check_decoding(c["decoding"])
     check_data_sizes(c["data"])
     _check_schedules(c)
-
-
-def _check_seq2seq_model(c: dict) -> None:
-    model = c["model"]
-    memory = model["hidden_size"] * (2 if model["bidirectional"] and model["bidirectional_merge"] == "concat" else 1)
-    dec = model["decoder_hidden_size"] or memory
-    if model["attention"] == "dot" and dec != memory:
-        raise ConfigError(f"model.attention=dot needs model.decoder_hidden_size == encoder output size {memory} "
-                          f"(got {dec}); use attention=general or unset decoder_hidden_size")
-    options = {"model.coverage": model["coverage"], "loss.coverage_weight": c["loss"]["coverage_weight"],
-               "decoding.coverage_penalty": c["decoding"]["coverage_penalty"]}
-    for key, value in options.items():
-        if value and model["attention"] == "none":
-            raise ConfigError(f"{key}={str(value).lower()} needs attention weights: set model.attention to one of "
-                              "bahdanau, dot, general, concat")
 
 
 def check_decoding(d: dict) -> None:

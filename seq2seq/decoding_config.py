@@ -16,13 +16,15 @@ from typing import Any, Optional, Union
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from seq2seq.config import OnError, _choices, validate_sections, DecodingConfig
+from seq2seq.config import DecodingConfig, OnError, choices, validate_sections
 from seq2seq.config_rules import check_decoding, check_device
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.ranges import Range, fail
 
-OnMissing = _choices("OnMissing", "error ffill")  # as in forecast_config / classify_config (importing those
-TableFormat = _choices("TableFormat", "tsv csv")  # would import every task, and Lightning, through seq2seq.tasks)
+# As in forecast_config / classify_config; declared again so that the config modules stay a leaf that
+# imports no task's schema.
+OnMissing = choices("OnMissing", "error ffill")
+TableFormat = choices("TableFormat", "tsv csv")
 SPLITS = ("train", "valid", "test")
 OUTPUT_FORMATS = ("text", "json")
 

@@ -10,7 +10,7 @@ import torch
 def build_optimizer(params, cfg: dict) -> torch.optim.Optimizer:
     """``optim.fused`` (default) runs PyTorch's fused kernel: one pass over all parameters per step instead
     of a dozen per tensor (on the CPU, a 2.1M-parameter tagger: 4.4 ms → 1.0 ms per step)."""
-    name, fused = cfg["name"], cfg.get("fused", False)
+    name, fused = cfg["name"], cfg["fused"]
     if name == "adam":
         return torch.optim.Adam(params, lr=cfg["lr"], betas=tuple(cfg["betas"]), weight_decay=cfg["weight_decay"],
                                 fused=fused)

@@ -1,5 +1,5 @@
 """``python -m seq2seq.prepare data=... tokenizer=... data.prepared=<dir>``: tokenise a parallel corpus once
-into memory-mapped arrays that training reads with the same overrides (see ``seq2seq.data.stream_prepare``)."""
+into memory-mapped arrays that training reads with the same overrides (see ``seq2seq.data.pairs.stream_preparation``)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import hydra
 from omegaconf import DictConfig
 
 from seq2seq.cli import one_line_errors
-from seq2seq.config import ParallelDataConfig, TokenizerConfig, absolute_paths, validate_sections
+from seq2seq.config import validate_sections
 from seq2seq.config_rules import check_data_sizes
-from seq2seq.data.stream_prepare import prepare_to_dir
+from seq2seq.data.pairs.stream_preparation import prepare_to_dir
 from seq2seq.errors import ConfigError
+from seq2seq.hydra_schemas import config_dir
 from seq2seq.ranges import ranged
-from seq2seq.tokenizers import build_tokenizer, side_configs
-from seq2seq.resources import config_dir
+from seq2seq.tasks.seq2seq_config import ParallelDataConfig
+from seq2seq.tokenizers import TokenizerConfig, side_configs
+from seq2seq.train_config import absolute_paths
 
 log = logging.getLogger("seq2seq.prepare")
 
@@ -41,8 +43,7 @@ def validate_prepare_config(cfg: DictConfig | dict) -> dict:
                 "prepare": PrepareConfig}
     out = validate_sections(cfg, sections, {})  # types, choices and the ranges declared on the fields
     check_data_sizes(out["data"])
-    for side in side_configs(out["tokenizer"]).values():
-        build_tokenizer(side)  # kind-specific values and per-side ranges, before the corpus is read
+    side_configs(out["tokenizer"])  # kind-specific values and per-side ranges, before the corpus is read
     out["data"] = absolute_paths(out["data"])
     return out
 

@@ -42,7 +42,9 @@ def help_config_groups() -> str:
     from hydra.core.hydra_config import HydraConfig
 
     loader = GlobalHydra.instance().config_loader()
-    groups = sorted(g for g in HydraConfig.get().runtime.choices if g != "hydra" and not g.startswith("hydra/"))
+    # schema/<section>: the nodes the presets extend (seq2seq.hydra_schemas), not something to choose.
+    groups = sorted(g for g in HydraConfig.get().runtime.choices
+                    if g != "hydra" and not g.startswith(("hydra/", "schema/")))
     return "\n".join(f"{g}: {', '.join(loader.get_group_options(g))}" for g in groups)
 
 

@@ -13,7 +13,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 
 # Small recurrent models run fastest on one thread, and two threads spinning at every op's barrier make
 # them many times slower when the cores are shared. Subprocesses (CLI tests) inherit the variable.
@@ -66,6 +66,16 @@ def train_overrides(tmp_path: Path, tiny_corpus: Path) -> list[str]:
     ]
 
 
+@pytest.fixture
+def one_thread():
+    """One intra-op thread for the test (tiny tensors: fastest, and float reductions reproducible), whatever
+    the process had."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run_cli(module: str, args: list[str], cwd: Path, stdin: str | None = None,
             timeout: int = 300) -> subprocess.CompletedProcess:
     """``python -m <module> <args>`` as a user types it, one thread, Hydra's one-line errors."""
@@ -96,3 +106,22 @@ def pairs(tmp_path_factory) -> Path:
 def cache_dir(tmp_path_factory) -> Path:
     """A prepared-data cache shared by a whole session."""
     return tmp_path_factory.mktemp("cache")
+
+
+# A short English text for language-model runs (tests/tasks/lm, tests/unit/config/test_histograms.py).
+LM_TEXT = ("Alice was beginning to get very tired of sitting by her sister on the\n"
+           "bank, and of having nothing to do: once or twice she had peeped into\n"
+           "the book her sister was reading.\n\n"
+           "So she was considering in her own mind (as well as she could, for the\n"
+           "hot day made her feel very sleepy and stupid), whether the pleasure\n"
+           "of making a daisy-chain would be worth the trouble.\n")
+
+
+def lm_overrides(tmp: Path, corpus: Path, *extra: str) -> list[str]:
+    """A language-model run of seconds on ``corpus`` under ``tmp``."""
+    return ["task=lm", f"data.path={corpus}", "data.batch_size=4", "data.eval_batch_size=2", "data.bptt=32",
+            "model.embedding_dim=16", "model.hidden_size=32", f"paths.output_dir={tmp / 'run'}",
+            f"paths.cache_dir={tmp / 'cache'}", "trainer.accelerator=cpu", "trainer.devices=1",
+            "trainer.max_epochs=2", "trainer.limit_train_batches=6", "trainer.log_every_n_steps=1",
+            "trainer.num_sanity_val_steps=0", "trainer.enable_progress_bar=false", "logger.samples=2",
+            "decoding.length=30", *extra]

@@ -9,7 +9,7 @@ from omegaconf import DictConfig
 
 from seq2seq.bench.run import run_bench
 from seq2seq.cli import one_line_errors
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="bench")

@@ -11,9 +11,10 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from seq2seq.config import validate_sections, validate_train_config
+from seq2seq.config import validate_sections
 from seq2seq.errors import ConfigError
 from seq2seq.ranges import ranged
+from seq2seq.train_config import validate_train_config
 
 BenchDevice = Enum("BenchDevice", {v: v for v in ("auto", "cpu", "cuda")})
 

@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 
-from seq2seq.data.collate import collate_sources
-from seq2seq.data.prepare import PairSplit
-from seq2seq.tasks import task_kind
+from seq2seq.data.pairs.collate import collate_sources
+from seq2seq.data.pairs.preparation import PairSplit
+from seq2seq.registry import task_kind
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from seq2seq.bench.measure import PeakMemory, WindowClock, machine_info
 from seq2seq.bench.reference import ReferenceSeq2Seq, train_step
 from seq2seq.bench.report import ratios, summary, write_json
 from seq2seq.bench.weights import build_reference, check_reference_config, copy_weights
-from seq2seq.tasks import task_kind
+from seq2seq.registry import task_kind
 from seq2seq.tokenizers import PAD
 
 

@@ -81,7 +81,7 @@ def main() -> None:
     from omegaconf import DictConfig
 
     from seq2seq.cli import one_line_errors
-    from seq2seq.resources import config_dir
+    from seq2seq.hydra_schemas import config_dir
 
     @hydra.main(version_base="1.3", config_path=config_dir(), config_name="export")
     @one_line_errors

@@ -11,13 +11,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seq2seq.models.cell_types import cell_of_layer
 from seq2seq.models.decoder import DecoderState
 from seq2seq.models.seq2seq import Seq2SeqModel, Source
 
 
 def state_names(model: Seq2SeqModel) -> list[str]:
     dec = model.decoder
-    names = ["h", "c"] if isinstance(dec.rnn, nn.LSTM) or getattr(dec.rnn, "cell", "") == "lstm" else ["h"]
+    names = list(cell_of_layer(dec.rnn).state)
     return names + (["feed"] if dec.input_feed else []) + (["coverage"] if dec.coverage else [])
 
 
@@ -117,7 +118,7 @@ class TaggerGraph(nn.Module):
 
 class PaddedCharLSTM(nn.Module):
     """A ``CharLSTM`` run by ``forward_padded`` instead of on a packed sequence: the same final states
-    (``tests/test_padded_rnn.py``), and an ONNX LSTM the exporter can lower (it fails on a packed LSTM
+    (``tests/unit/models/test_padded_rnn.py``), and an ONNX LSTM the exporter can lower (it fails on a packed LSTM
     whose outputs are unused)."""
 
     def __init__(self, char_lstm):
@@ -132,7 +133,7 @@ class PaddedCharLSTM(nn.Module):
 
 
 def lm_state_names(model) -> list[str]:
-    return ["h", "c"] if isinstance(model.rnn, nn.LSTM) or getattr(model.rnn, "cell", "") == "lstm" else ["h"]
+    return list(cell_of_layer(model.rnn).state)
 
 
 class LMGraph(nn.Module):

@@ -3,31 +3,21 @@ task's predictor. The public entry is ``seq2seq.load``; the CLIs predict/evaluat
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seq2seq.errors import CheckpointError, ConfigError
+from seq2seq.registry import TASK_KINDS
 
 if TYPE_CHECKING:
     import torch
 
     from seq2seq.inference.base import Predictor
 
-# checkpoint kind → "module:class", imported on demand (a translation predictor never imports the tagger).
-PREDICTORS = {
-    "seq2seq": "seq2seq.inference.translation:TranslationPredictor",
-    "tagging": "seq2seq.inference.ner:NERPredictor",
-    "classify": "seq2seq.inference.classify:ClassifyPredictor",
-    "lm": "seq2seq.inference.lm:LMPredictor",
-    "forecast": "seq2seq.inference.forecast:ForecastPredictor",
-}
-
-
 def predictor_class(kind: str) -> type[Predictor]:
-    """The predictor class of a task kind (a key of ``PREDICTORS``)."""
-    module, name = PREDICTORS[kind].split(":")
-    return getattr(importlib.import_module(module), name)
+    """The predictor class of a task kind (a key of ``seq2seq.registry.TASK_KINDS``), imported on demand (a
+    translation predictor never imports the tagger); the registry itself imports neither Lightning nor Hydra."""
+    return TASK_KINDS[kind].predictor
 
 
 def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str, ...] | None = None,
@@ -46,7 +36,7 @@ def load(path: str | Path, device: str | torch.device = "cpu", kinds: tuple[str,
     path = Path(path)
     ckpt = read_checkpoint(path)
     extra = ckpt["seq2seq"]
-    kind, name = check_kind(path, ckpt, PREDICTORS, kinds, command)
+    kind, name = check_kind(path, ckpt, TASK_KINDS, kinds, command)
     cls = predictor_class(kind)
     try:
         model = cls.build_model(ckpt["hyper_parameters"])
@@ -71,4 +61,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["PREDICTORS", "Predictor", "load", "predictor_class"]
+__all__ = ["Predictor", "load", "predictor_class"]

@@ -13,9 +13,8 @@ import torch
 from torch import nn
 
 from seq2seq.inference.options import merge_decoding
+from seq2seq.registry import TASK_KINDS
 
-# What ``task.kind`` names in a checkpoint → what the user calls the task (seq2seq is refined by the data).
-TASK_NAMES = {"tagging": "ner", "classify": "classify", "lm": "lm", "forecast": "forecast"}
 SUMMARY_KEYS = {"model": None, "tokenizer": ("kind", "shared", "vocab_size"),
                 "optim": ("name", "lr"), "trainer": ("max_epochs", "max_steps", "precision")}
 
@@ -53,7 +52,7 @@ class Predictor:
             data = self.config.get("data", {})
             chat = data.get("kind") == "dialog" or self.config.get("task", {}).get("name") == "chatbot"
             return "chatbot" if chat else "translation"
-        return TASK_NAMES[self.kind]
+        return TASK_KINDS[self.kind].user_name
 
     @property
     def run_config(self) -> dict:

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2seq.data.collate import collate_labeled
-from seq2seq.data.labeled_prepare import encode_texts, label_ids
-from seq2seq.data.text import normalize_text
+from seq2seq.data.labeled.collate import collate_labeled
+from seq2seq.data.labeled.preparation import encode_texts, label_ids
+from seq2seq.data.normalize import normalize_text
 from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs
@@ -102,7 +102,7 @@ class ClassifyPredictor(Predictor):
         """Classify a split of the training data (or ``input_path``, read the same way); write
         ``predictions.tsv`` (text, gold, predicted, probabilities as JSON) and ``confusion_matrix.png``."""
         from seq2seq.classification_metrics import classification_metrics, confusion_figure, confusion_matrix
-        from seq2seq.data.labeled_datamodule import LabeledDataModule  # the training data's reader
+        from seq2seq.data.labeled.datamodule import LabeledDataModule  # the training data's reader
         from seq2seq.plots import plt
 
         out_dir, data = Path(out_dir), self.config["data"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2seq.data.series import SeriesTable, read_series_lines
-from seq2seq.data.windows import Scaler
+from seq2seq.data.series.reader import SeriesTable, log_filled, number, read_series_lines
+from seq2seq.data.series.windows import Scaler
 from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs
@@ -133,7 +133,7 @@ class ForecastPredictor(Predictor):
     @torch.no_grad()
     def forecast_windows(self, windows, batch_size: int) -> np.ndarray:
         """Forecasts of every window of a ``WindowSet``, in the original units: (N, H, T)."""
-        from seq2seq.data.forecast import WindowDataset, collate_windows
+        from seq2seq.data.series.datamodule import WindowDataset, collate_windows
 
         dataset, out = WindowDataset(windows, self.spec), []
         for start in range(0, len(dataset), batch_size):
@@ -168,16 +168,6 @@ class ForecastPredictor(Predictor):
                                   s["season"], s["targets"], target_scale(s))
         write_forecasts(Path(out_dir) / "forecasts.csv", windows, forecast, s)
         return {**metrics, "examples": len(windows.starts)}
-
-
-def log_filled(table: SeriesTable, source: str) -> SeriesTable:
-    if table.filled:
-        log.info("%s: forward-filled %d missing cells (data.on_missing=ffill)", source, table.filled)
-    return table
-
-
-def number(value: float) -> str:
-    return f"{value:.7g}"
 
 
 def future_times(times: list[str] | None, horizon: int) -> list[str] | None:

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from seq2seq.data.series import read_series_file
-from seq2seq.data.windows import SPLITS, window_starts
+from seq2seq.data.series.reader import log_filled, number, read_series_file
+from seq2seq.data.series.windows import SPLITS, window_starts
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.forecast_metrics import naive_forecast, seasonal_naive_forecast
-from seq2seq.inference.forecast import log_filled, number
 
 
 def eval_windows(spec: dict, config: dict, split: str, input_path: str | None):
     """The windows of a split of the run's own data (scaled with the checkpoint's statistics), or every
     window of another CSV with the same columns."""
-    from seq2seq.data.forecast import WindowSet, prepare_series  # the training data's reader
+    from seq2seq.data.series.datamodule import WindowSet, prepare_series  # the training data's reader
 
     s = spec
     if input_path:

@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from seq2seq.data.lm_text import encode_text, load_text, normalize_lm_text, read_text_splits
-from seq2seq.data.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
-from seq2seq.data.streams import StreamWindows
+from seq2seq.data.text.preparation import encode_text, load_text, normalize_lm_text, read_text_splits
+from seq2seq.data.text.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
+from seq2seq.data.text.streams import StreamWindows
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs

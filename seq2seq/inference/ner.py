@@ -9,9 +9,9 @@ from pathlib import Path
 
 import torch
 
-from seq2seq.data.tag_collate import collate_tagging
-from seq2seq.data.tag_schemes import convert, entities
-from seq2seq.data.tag_vocab import TaggingVocab
+from seq2seq.data.conll.collate import collate_tagging
+from seq2seq.data.conll.schemes import convert, entities
+from seq2seq.data.conll.vocab import TaggingVocab
 from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor, to_device
 from seq2seq.inference.options import check_inputs
@@ -139,8 +139,8 @@ class NERPredictor(Predictor):
         """Tag a split of the run's data (or the CoNLL file ``input_path``), write ``predictions.conll``
         (the file's columns plus the predicted tag, in the file's scheme: conlleval's input) and
         ``confusion_matrix.png``, and return the metrics (computed as conlleval computes them on that file)."""
-        from seq2seq.data.conll import format_conll
-        from seq2seq.data.tagging import ConllDataModule  # the training data's reader
+        from seq2seq.data.conll.datamodule import ConllDataModule  # the training data's reader
+        from seq2seq.data.conll.reader import format_conll
         from seq2seq.plots import plt
         from seq2seq.tagging_metrics import confusion_figure, entity_metrics, tag_confusion
 

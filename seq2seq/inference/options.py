@@ -3,7 +3,7 @@
 The CLIs validate their ``decoding`` section against ``seq2seq.config.DecodingConfig`` with OmegaConf; the
 predictors must import neither OmegaConf nor Hydra, so options given in Python (or over HTTP) are checked
 here with the same ``seq2seq.ranges`` checks and messages. ``RANGES`` mirrors the ranges declared on
-``DecodingConfig`` (tests/test_api.py keeps the two equal); the defaults are the checkpoint's own values.
+``DecodingConfig`` (tests/unit/inference/test_api.py keeps the two equal); the defaults are the checkpoint's own values.
 """
 
 from __future__ import annotations

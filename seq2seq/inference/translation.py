@@ -9,8 +9,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seq2seq.data.collate import collate_pairs, collate_sources
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
+from seq2seq.data.pairs.collate import collate_pairs, collate_sources
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.options import check_inputs, check_length
 from seq2seq.models.sampling import sample
@@ -162,7 +162,7 @@ class TranslationPredictor(Predictor):
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Decode a split of the training data (or ``input_path``, read the same way), write
         ``predictions.txt`` (one output per line, input order) and return the metrics."""
-        from seq2seq.data.datamodule import PairDataModule  # the training data's reader
+        from seq2seq.data.pairs.datamodule import PairDataModule  # the training data's reader
 
         sources, references = PairDataModule.eval_examples(self.config["data"], split, input_path)
         metrics, outputs = self.evaluate_examples(sources, references, options)

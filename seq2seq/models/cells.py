@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+from seq2seq.models.cell_types import cell_type
 
 
 class ReferenceRNN(nn.Module):
@@ -30,8 +30,7 @@ class ReferenceRNN(nn.Module):
                  bidirectional: bool = False, nonlinearity: str = "tanh", recurrent_dropout: float = 0.0,
                  layer_norm: bool = False):
         super().__init__()
-        if cell not in GATES:
-            raise ValueError(f"unknown cell {cell!r}")
+        self.spec = cell_type(cell)
         if layer_norm and cell != "lstm":
             raise ValueError("layer_norm is implemented for the LSTM cell only")
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
@@ -39,7 +38,9 @@ class ReferenceRNN(nn.Module):
         self.directions = 2 if bidirectional else 1
         self.act = torch.tanh if nonlinearity == "tanh" else torch.relu
         self.layer_norm = layer_norm
-        gates = GATES[cell] * hidden_size
+        self.step = self.spec.load("step")
+        self.has_c = len(self.spec.state) == 2  # (h, c); else (h,)
+        gates = self.spec.gates * hidden_size
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * self.directions
             for suffix in self._suffixes(layer):
@@ -82,7 +83,7 @@ class ReferenceRNN(nn.Module):
                 x = nn.functional.dropout(x, self.dropout, training=True)
         x = x * valid.unsqueeze(-1)
         h_n = torch.stack(finals_h)
-        state = (h_n, torch.stack(finals_c)) if self.cell == "lstm" else h_n
+        state = (h_n, torch.stack(finals_c)) if self.has_c else h_n
         if packed:
             x = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         return x, state
@@ -91,8 +92,8 @@ class ReferenceRNN(nn.Module):
         shape = (self.num_layers * self.directions, b, self.hidden_size)
         if hx is None:
             zeros = x.new_zeros(shape)
-            return zeros, (zeros if self.cell == "lstm" else None)
-        return (hx[0], hx[1]) if self.cell == "lstm" else (hx, None)
+            return zeros, (zeros if self.has_c else None)
+        return (hx[0], hx[1]) if self.has_c else (hx, None)
 
     def _run(self, x, valid, suffix, h, c, reverse: bool):
         """One direction of one layer over (B, T, ·). Padded steps leave the state unchanged."""
@@ -112,7 +113,7 @@ class ReferenceRNN(nn.Module):
             h_proj = nn.functional.linear(h_in, w_hh, b_hh)
             if self.layer_norm:
                 h_proj = getattr(self, f"ln_hh{suffix}")(h_proj)
-            new_h, new_c = self._cell(x_proj[:, t], h_proj, h, c, suffix)
+            new_h, new_c = self.step(self, x_proj[:, t], h_proj, h, c, suffix)
             keep_t = valid[:, t].unsqueeze(1)
             h = torch.where(keep_t, new_h, h)
             if c is not None:
@@ -120,16 +121,23 @@ class ReferenceRNN(nn.Module):
             out[t] = h
         return torch.stack(out, dim=1), h, c
 
-    def _cell(self, xp, hp, h, c, suffix):
-        if self.cell == "rnn":
-            return self.act(xp + hp), None
-        if self.cell == "lstm":
-            i, f, g, o = (xp + hp).chunk(4, dim=-1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            c_out = getattr(self, f"ln_c{suffix}")(c) if self.layer_norm else c
-            return torch.sigmoid(o) * torch.tanh(c_out), c
-        xr, xz, xn = xp.chunk(3, dim=-1)
-        hr, hz, hn = hp.chunk(3, dim=-1)
-        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-        n = torch.tanh(xn + r * hn)
-        return (1 - z) * n + z * h, None
+
+# One time step of each registered cell (seq2seq.models.cell_types): (layer, xp, hp, h, c, suffix) -> (h', c').
+
+def rnn_step(layer: ReferenceRNN, xp, hp, h, c, suffix):
+    return layer.act(xp + hp), None
+
+
+def lstm_step(layer: ReferenceRNN, xp, hp, h, c, suffix):
+    i, f, g, o = (xp + hp).chunk(4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    c_out = getattr(layer, f"ln_c{suffix}")(c) if layer.layer_norm else c
+    return torch.sigmoid(o) * torch.tanh(c_out), c
+
+
+def gru_step(layer: ReferenceRNN, xp, hp, h, c, suffix):
+    xr, xz, xn = xp.chunk(3, dim=-1)
+    hr, hz, hn = hp.chunk(3, dim=-1)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return (1 - z) * n + z * h, None

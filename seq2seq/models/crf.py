@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from seq2seq.data.tag_schemes import allowed, allowed_at_end
+from seq2seq.data.conll.schemes import allowed, allowed_at_end
 
 FORBIDDEN = -1.0e4  # added to forbidden transitions: far below any real score, yet finite (no NaN gradients)
 

@@ -6,7 +6,7 @@ full-size gradient at every step, quadratic in the source length (``benchmarks/p
 1 at padding, whose weights saturate the gates there (LSTM: input gate 0 and forget gate 1; GRU: update
 gate 1). Through padding the cell state (GRU: the state) then passes unchanged in float32 and every
 gradient through a padded step is exactly 0, so outputs, final states and gradients equal the packed
-ones (``tests/test_padded_rnn.py``). Padding sits at the end of each row: the reverse direction meets it
+ones (``tests/unit/models/test_padded_rnn.py``). Padding sits at the end of each row: the reverse direction meets it
 first, from its zero state, and stays there; the forward direction's final ``h`` is read at the last real
 position (an LSTM's ``h = o·tanh(c)`` still moves at padding, its ``c`` does not).
 
@@ -19,16 +19,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seq2seq.models.cell_types import CellType, cell_of_layer
+
 SATURATION = 1e4  # sigmoid(±1e4) is exactly 1/0 in float32, and its derivative exactly 0
-# Gate rows of weight_ih, in PyTorch's order, and the sign that saturates them at padding.
-SATURATED_GATES = {"lstm": ((0, -1.0), (1, +1.0)),  # i, f, g, o: input gate shut, forget gate open
-                   "gru": ((1, +1.0),)}  # r, z, n: update gate open (h' = z·h)
 
 
 def fused_padded_supported(rnn: nn.Module, x: torch.Tensor) -> bool:
-    """Whether ``forward_padded`` applies: PyTorch's own LSTM/GRU (not the reference cells) on the CPU."""
-    return x.device.type == "cpu" and isinstance(rnn, (nn.LSTM, nn.GRU)) and rnn.bias and rnn.batch_first \
-        and getattr(rnn, "proj_size", 0) == 0
+    """Whether ``forward_padded`` applies: PyTorch's own layer (not the reference cells) of a cell that
+    declares the gates saturating at padding (``CellType.saturated_gates``: LSTM, GRU), on the CPU."""
+    cell = cell_of_layer(rnn) if isinstance(rnn, nn.RNNBase) else None
+    return x.device.type == "cpu" and cell is not None and bool(cell.saturated_gates) and rnn.bias \
+        and rnn.batch_first and getattr(rnn, "proj_size", 0) == 0
 
 
 def forward_padded(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tensor):
@@ -42,12 +43,14 @@ def forward_padded(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tensor
 
 
 def _forward_padded(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tensor):
-    is_lstm = isinstance(rnn, nn.LSTM)
+    cell = cell_of_layer(rnn)
+    is_lstm = len(cell.state) == 2  # the fused op takes and returns (h, c)
+    op = getattr(torch, cell.name)  # PyTorch's fused op of the cell: torch.lstm, torch.gru
     b, s, hidden = x.size(0), x.size(1), rnn.hidden_size
     dirs = 2 if rnn.bidirectional else 1
     pad = torch.arange(s, device=x.device).unsqueeze(0) >= lengths.to(x.device).unsqueeze(1)  # (B, S)
     pad_feature = pad.unsqueeze(-1).to(x.dtype)
-    column = _saturating_column("lstm" if is_lstm else "gru", hidden, x)
+    column = _saturating_column(cell, hidden, x)
     last = (torch.arange(b, device=x.device), lengths.to(x.device) - 1)
     hs, cs = [], []
     for layer in range(rnn.num_layers):
@@ -60,10 +63,10 @@ def _forward_padded(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tenso
         zeros = x.new_zeros(dirs, b, hidden)
         inputs = torch.cat([x, pad_feature], dim=-1)
         if is_lstm:
-            out, h, c = torch.lstm(inputs, (zeros, zeros), params, True, 1, 0.0, rnn.training, dirs == 2, True)
+            out, h, c = op(inputs, (zeros, zeros), params, True, 1, 0.0, rnn.training, dirs == 2, True)
             cs.append(c)
         else:
-            out, h = torch.gru(inputs, zeros, params, True, 1, 0.0, rnn.training, dirs == 2, True)
+            out, h = op(inputs, zeros, params, True, 1, 0.0, rnn.training, dirs == 2, True)
         x = out.masked_fill(pad.unsqueeze(-1), 0.0)
         forward_h = x[last][:, :hidden].unsqueeze(0)  # the forward direction's state at the last real token
         hs.append(torch.cat([forward_h, h[1:]]) if dirs == 2 else forward_h)
@@ -71,10 +74,9 @@ def _forward_padded(rnn: nn.LSTM | nn.GRU, x: torch.Tensor, lengths: torch.Tenso
     return x, ((h_n, torch.cat(cs)) if is_lstm else h_n)
 
 
-def _saturating_column(cell: str, hidden: int, like: torch.Tensor) -> torch.Tensor:
+def _saturating_column(cell: CellType, hidden: int, like: torch.Tensor) -> torch.Tensor:
     """The extra input column of weight_ih: ±SATURATION on the gates that must hold the state at padding."""
-    gates = 4 if cell == "lstm" else 3
-    column = like.new_zeros(gates * hidden, 1)
-    for gate, sign in SATURATED_GATES[cell]:
+    column = like.new_zeros(cell.gates * hidden, 1)
+    for gate, sign in cell.saturated_gates:
         column[gate * hidden : (gate + 1) * hidden] = sign * SATURATION
     return column

@@ -1,4 +1,4 @@
-"""Recurrent layer factory and helpers for the (h,) / (h, c) state tuples of RNN/GRU vs LSTM."""
+"""Recurrent layer factory and helpers for the state tuples ((h,) or (h, c): ``CellType.state``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
+from seq2seq.models.cell_types import cell_type
 from seq2seq.models.cells import ReferenceRNN
 
-CELLS = ("rnn", "lstm", "gru")
-
-State = tuple[torch.Tensor, ...]  # (h,) for RNN/GRU, (h, c) for LSTM; each (layers, B, H)
+State = tuple[torch.Tensor, ...]  # one tensor per name of CellType.state, each (layers, B, H)
 
 
 CELL_IMPLS = ("builtin", "reference")
@@ -70,29 +69,31 @@ class Float32ReferenceRNN(Float32Recurrence, ReferenceRNN):
 def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float,
              bidirectional: bool = False, nonlinearity: str = "tanh",
              options: CellOptions = CellOptions()) -> nn.Module:
-    """A batch-first recurrent layer stack. Dropout acts between layers."""
-    if options.impl == "reference":
-        return Float32ReferenceRNN(cell, input_size, hidden_size, num_layers, dropout if num_layers > 1 else 0.0,
-                            bidirectional, nonlinearity, options.recurrent_dropout, options.layer_norm)
-    if options.impl != "builtin":
+    """A batch-first recurrent layer stack of the registered cell ``cell`` (``seq2seq.models.cell_types``).
+    Dropout acts between layers. A cell without a fused PyTorch layer runs the reference layer."""
+    spec = cell_type(cell)
+    if options.impl not in CELL_IMPLS:
         raise ValueError(f"unknown cell implementation {options.impl!r}; choose one of {CELL_IMPLS}")
+    dropout = dropout if num_layers > 1 else 0.0
+    if options.impl == "reference" or spec.builtin is None:
+        return Float32ReferenceRNN(spec.name, input_size, hidden_size, num_layers, dropout, bidirectional,
+                                   nonlinearity, options.recurrent_dropout, options.layer_norm)
     if options.recurrent_dropout > 0 or options.layer_norm:
         raise ValueError("recurrent_dropout and layer_norm need cell_impl=reference")
     kwargs = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers, batch_first=True,
-                  dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional)
-    if cell == "lstm":
-        return LSTM(**kwargs)
-    if cell == "gru":
-        return GRU(**kwargs)
-    if cell == "rnn":
-        return RNN(nonlinearity=nonlinearity, **kwargs)
-    raise ValueError(f"unknown cell {cell!r}; choose one of {CELLS}")
+                  dropout=dropout, bidirectional=bidirectional)
+    layer_class = spec.load("builtin")
+    if issubclass(layer_class, nn.RNN):
+        kwargs["nonlinearity"] = nonlinearity
+    return layer_class(**kwargs)
 
 
-def as_state(raw: torch.Tensor | tuple[torch.Tensor, torch.Tensor]) -> State:
-    """PyTorch returns a tensor for RNN/GRU and a pair for LSTM; we always carry a tuple."""
+def as_state(raw: torch.Tensor | tuple[torch.Tensor, ...]) -> State:
+    """PyTorch's layers return a tensor for a one-tensor state (RNN/GRU) and a tuple otherwise (LSTM); we
+    always carry a tuple."""
     return tuple(raw) if isinstance(raw, tuple) else (raw,)
 
 
 def as_raw(state: State):
-    return state if len(state) == 2 else state[0]
+    """The state as a recurrent layer takes it: the tensor itself when it is one."""
+    return state if len(state) > 1 else state[0]

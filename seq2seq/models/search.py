@@ -182,7 +182,7 @@ def beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, max_len: to
 
     ``keep_greedy``: the greedy hypothesis is never pruned (it takes the k-th slot when it falls out of the
     top k), so the best result never ranks below greedy search's output. Plain beam search can lose it to
-    k prefixes that are better at that step and end worse (tests/test_search.py has a counterexample)."""
+    k prefixes that are better at that step and end worse (tests/unit/models/test_search.py has a counterexample)."""
     if beam_size == 1 and n_best == 1:
         return greedy_search(model, src, src_lengths, max_len, min_len, no_repeat_ngram, keep_attention)
     if n_best > beam_size:

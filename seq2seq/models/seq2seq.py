@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from seq2seq.models.bridge import Bridge
+from seq2seq.models.cell_types import cell_type
 from seq2seq.models.decoder import DecoderState, RNNDecoder
 from seq2seq.models.encoder import RNNEncoder
 from seq2seq.models.rnn import CellOptions
@@ -55,7 +56,7 @@ class Seq2SeqModel(nn.Module):
                                   bidirectional_merge, dropout, rnn_nonlinearity, cells)
         memory_size = self.encoder.output_size
         dec_size = decoder_hidden_size or memory_size
-        self.bridge = Bridge(bridge, 2 if cell == "lstm" else 1, encoder_layers, memory_size, decoder_layers, dec_size)
+        self.bridge = Bridge(bridge, len(cell_type(cell).state), encoder_layers, memory_size, decoder_layers, dec_size)
         self.decoder = RNNDecoder(tgt_vocab_size, embedding_dim, dec_size, decoder_layers, cell, attention,
                                   memory_size, input_feed, dropout, rnn_nonlinearity, cells, coverage)
         self.generator = Generator(dec_size, embedding_dim, tgt_vocab_size, tie_embeddings, self.decoder.embedding)

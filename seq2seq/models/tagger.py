@@ -1,7 +1,7 @@
 """BiLSTM/BiGRU sequence tagger: word embedding + character features + casing embedding → bidirectional
 recurrent encoder (``seq2seq.models.birnn``) → per-token tag scores → CRF or softmax output layer.
 
-A batch is the dict of ``seq2seq.data.tag_collate.collate_tagging``: words, casing, form_index, mask
+A batch is the dict of ``seq2seq.data.conll.collate.collate_tagging``: words, casing, form_index, mask
 (B, T); lengths_cpu (B,); chars (U, C) and char_lengths_cpu (U,) for the U distinct forms of the batch;
 tags (B, T) for the loss. Padding never changes a sentence's scores, loss or tags.
 """
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seq2seq.data.tag_vocab import CASING
+from seq2seq.data.conll.vocab import CASING
 from seq2seq.models.birnn import BiRNN, Dropout
 from seq2seq.models.char_encoder import make_char_encoder
 from seq2seq.models.crf import CRF, penalties, transition_constraints, viterbi

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
 from seq2seq.errors import DataError
 from seq2seq.inference.options import check_inputs
 from seq2seq.onnx_runtime.base import OnnxPredictor
@@ -53,7 +53,7 @@ class OnnxClassifyPredictor(OnnxPredictor):
         return [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        """As ``seq2seq.data.labeled_prepare.encode_texts``: cut to ``data.max_len``; no tokens → one <unk>."""
+        """As ``seq2seq.data.labeled.preparation.encode_texts``: cut to ``data.max_len``; no tokens → one <unk>."""
         max_len = self.config["data"].get("max_len")
         ids = [self.tokenizers["text"].encode(t)[:max_len] if max_len else self.tokenizers["text"].encode(t)
                for t in texts]

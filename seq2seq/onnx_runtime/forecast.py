@@ -9,8 +9,8 @@ from datetime import datetime
 
 import numpy as np
 
-from seq2seq.data.series import SeriesTable, read_series_lines
-from seq2seq.data.windows import Scaler
+from seq2seq.data.series.reader import SeriesTable, read_series_lines
+from seq2seq.data.series.windows import Scaler
 from seq2seq.errors import DataError
 from seq2seq.inference.options import check_inputs
 from seq2seq.onnx_runtime.base import OnnxPredictor

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from seq2seq.data.lm_text import encode_text, normalize_lm_text
-from seq2seq.data.prompts import escape_newlines, normalize_prompt, unescape_newlines
+from seq2seq.data.text.preparation import encode_text, normalize_lm_text
+from seq2seq.data.text.prompts import escape_newlines, normalize_prompt, unescape_newlines
 from seq2seq.errors import DataError
 from seq2seq.inference.options import check_inputs
 from seq2seq.metrics import perplexity

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from seq2seq.data.tag_schemes import convert, entities
-from seq2seq.data.tag_vocab import EncodedSentences, TaggingVocab
+from seq2seq.data.conll.schemes import convert, entities
+from seq2seq.data.conll.vocab import EncodedSentences, TaggingVocab
 from seq2seq.errors import DataError
 from seq2seq.inference.options import check_inputs
 from seq2seq.onnx_runtime.base import OnnxPredictor
@@ -33,7 +33,7 @@ class Tagging:
 
 
 def batch_arrays(encoded: EncodedSentences, rows: list[int]) -> dict[str, np.ndarray]:
-    """``seq2seq.data.tag_collate.collate_tagging`` in NumPy: words, casing, form_index, mask (B, T),
+    """``seq2seq.data.conll.collate.collate_tagging`` in NumPy: words, casing, form_index, mask (B, T),
     lengths (B,), chars (U, C) and char_lengths (U,) of the U distinct forms."""
     rows = np.asarray(rows, dtype=np.int64)
     lengths = encoded.tokens.lengths[rows]

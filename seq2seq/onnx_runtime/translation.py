@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from seq2seq.data.text import normalize_text
+from seq2seq.data.normalize import normalize_text
 from seq2seq.inference.options import check_inputs, check_length
 from seq2seq.onnx_runtime.base import OnnxPredictor
 from seq2seq.onnx_runtime.beam import beam_search

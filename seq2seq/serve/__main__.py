@@ -6,7 +6,7 @@ import hydra
 from omegaconf import DictConfig
 
 from seq2seq.cli import one_line_errors
-from seq2seq.resources import config_dir
+from seq2seq.hydra_schemas import config_dir
 from seq2seq.serve.run import serve
 
 

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from seq2seq.classification_metrics import classification_metrics, confusion_figure, confusion_matrix
-from seq2seq.data.labeled_datamodule import LabeledDataModule
+from seq2seq.data.labeled.datamodule import LabeledDataModule
 from seq2seq.inference.classify import ClassifyPredictor, build_classifier
 from seq2seq.plots import attention_figure
 from seq2seq.tasks.base import BaseTask

@@ -1,5 +1,4 @@
-"""Schemas of ``data.kind=labeled`` and ``model.kind=classifier``, registered with the config validator on
-import (``seq2seq.tasks`` imports the classification task, which imports this)."""
+"""Schemas of ``data.kind=labeled`` and ``model.kind=classifier``, named by ``seq2seq.registry``."""
 
 from __future__ import annotations
 
@@ -8,17 +7,15 @@ from typing import Any, Optional, Union
 
 from seq2seq.config import (
     BucketedLoaderConfig,
-    Cell,
     Nonlinearity,
     Normalization,
     OnError,
-    _choices,
-    register_schema,
+    choices,
 )
 from seq2seq.ranges import check_ranges, ranged, split_size
 
-TableFormat = _choices("TableFormat", "tsv csv")
-Pooling = _choices("Pooling", "last mean max attention")
+TableFormat = choices("TableFormat", "tsv csv")
+Pooling = choices("Pooling", "last mean max attention")
 COLUMN = "a column index >= 0 or a column name"
 
 
@@ -54,16 +51,16 @@ class LabeledDataConfig(BucketedLoaderConfig):
 @dataclass
 class ClassifierModelConfig:
     kind: str = "classifier"
-    cell: Cell = Cell.lstm
-    embedding_dim: int = ranged(128, ge=1)
-    hidden_size: int = ranged(128, ge=1)
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
+    embedding_dim: int = ranged(64, ge=1)
+    hidden_size: int = ranged(64, ge=1)
     num_layers: int = ranged(1, ge=1)
     bidirectional: bool = True
-    dropout: float = ranged(0.0, ge=0, lt=1)
+    dropout: float = ranged(0.2, ge=0, lt=1)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     pooling: Pooling = Pooling.attention
-    mlp_hidden: list[int] = ranged(factory=list, each=True, ge=1)  # sizes of hidden layers before the output
-    mlp_dropout: float = ranged(0.0, ge=0, lt=1)
+    mlp_hidden: list[int] = ranged(factory=lambda: [64], each=True, ge=1)  # sizes of hidden layers before the output
+    mlp_dropout: float = ranged(0.2, ge=0, lt=1)
 
 
 def check_model_config(model: dict) -> None:
@@ -71,11 +68,9 @@ def check_model_config(model: dict) -> None:
     check_ranges("model", ClassifierModelConfig, model)
 
 
-def _data_rules(cfg: dict) -> None:
-    from seq2seq.data.labeled_prepare import check_data_config  # the data package imports this module's package
+def data_rules(cfg: dict) -> None:
+    from seq2seq.data.labeled.preparation import (
+        check_data_config,  # the data package imports this module's package
+    )
 
     check_data_config(cfg["data"])
-
-
-register_schema("data", "labeled", LabeledDataConfig, _data_rules)
-register_schema("model", "classifier", ClassifierModelConfig)

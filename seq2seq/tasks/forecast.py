@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seq2seq.data.forecast import ForecastDataModule, WindowSet
-from seq2seq.data.windows import Scaler
+from seq2seq.data.series.datamodule import ForecastDataModule, WindowSet
+from seq2seq.data.series.windows import Scaler
 from seq2seq.forecast_metrics import (
     baseline_report,
     naive_forecast,
@@ -23,7 +23,6 @@ from seq2seq.forecast_metrics import (
 from seq2seq.forecast_plot import forecast_figure
 from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
 from seq2seq.inference.forecast_eval import write_forecasts
-from seq2seq.tasks import forecast_config  # noqa: F401  (registers the data and model schemas)
 from seq2seq.tasks.base import BaseTask
 
 __all__ = ["ForecastDataModule", "ForecastTask", "write_forecasts"]

@@ -1,18 +1,18 @@
-"""Config schemas of the forecasting task (``data.kind=csv_series``, ``model.kind=forecaster``), registered
-with ``seq2seq.config`` on import. Relations between data keys are checked by ``check_series_config`` at validation."""
+"""Config schemas of the forecasting task (``data.kind=csv_series``, ``model.kind=forecaster``), named
+by ``seq2seq.registry``. Relations between data keys are checked by ``check_series_config`` at validation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional
 
-from seq2seq.config import Cell, Nonlinearity, _choices, register_schema
+from seq2seq.config import Nonlinearity, choices
 from seq2seq.ranges import ranged, split_size
 
-ScalerKind = _choices("ScalerKind", "standard minmax none")
-OnMissing = _choices("OnMissing", "error ffill")
-Head = _choices("Head", "direct autoregressive")
-ForecastLoss = _choices("ForecastLoss", "mse mae huber")
+ScalerKind = choices("ScalerKind", "standard minmax none")
+OnMissing = choices("OnMissing", "error ffill")
+Head = choices("Head", "direct autoregressive")
+ForecastLoss = choices("ForecastLoss", "mse mae huber")
 
 
 @dataclass
@@ -41,7 +41,7 @@ class SeriesDataConfig:
 @dataclass
 class ForecasterModelConfig:
     kind: str = "forecaster"
-    cell: Cell = Cell.lstm
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
     hidden_size: int = ranged(64, ge=1)
     num_layers: int = ranged(1, ge=1)
     dropout: float = ranged(0.0, ge=0, lt=1)
@@ -52,12 +52,9 @@ class ForecasterModelConfig:
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
 
 
-def _data_rules(cfg: dict) -> None:
-    from seq2seq.data.forecast import check_series_config  # the data package imports this module's package
+def data_rules(cfg: dict) -> None:
+    from seq2seq.data.series.datamodule import (
+        check_series_config,  # the data package imports this module's package
+    )
 
     check_series_config(cfg["data"])
-
-
-register_schema("data", "csv_series", SeriesDataConfig, _data_rules)
-register_schema("model", "forecaster", ForecasterModelConfig)
-

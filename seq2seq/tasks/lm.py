@@ -1,7 +1,7 @@
 """LightningModule for language modelling with truncated BPTT (``task=lm``).
 
 Design (TBPTT under automatic optimisation): a batch is one window of ``bptt`` tokens of the same stream
-rows as the previous batch (``seq2seq.data.streams``). ``CarriedState`` (``seq2seq.models.tbptt``) keeps
+rows as the previous batch (``seq2seq.data.text.streams``). ``CarriedState`` (``seq2seq.models.tbptt``) keeps
 the recurrent state of each row between ``training_step`` calls, detached, and resets it at every epoch
 start, so each window is an ordinary optimisation step: ``Trainer(gradient_clip_val=...)``,
 ``accumulate_grad_batches``, schedulers and DDP work as for every other task, and no manual optimisation
@@ -16,13 +16,13 @@ import math
 
 import torch
 
-from seq2seq.data.lm_datamodule import STAGE_SPLITS, TextDataModule
-from seq2seq.data.prompts import sample_prompts
+from seq2seq.data.text.datamodule import STAGE_SPLITS, TextDataModule
+from seq2seq.data.text.prompts import sample_prompts
 from seq2seq.inference.lm import LMPredictor, build_lm, window_nll
 from seq2seq.metrics import perplexity
 from seq2seq.models.tbptt import CarriedState
 from seq2seq.tasks.base import BaseTask
-from seq2seq.tasks.lm_config import check_lm_config  # importing it registers data.kind=text, model.kind=lm
+from seq2seq.tasks.lm_config import check_lm_config
 
 LN2 = math.log(2)
 __all__ = ["LanguageModelTask", "TextDataModule"]

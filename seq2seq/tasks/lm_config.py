@@ -1,15 +1,15 @@
-"""Config schemas of the language-model task (``data.kind=text``, ``model.kind=lm``), registered with
-``seq2seq.config`` when ``seq2seq.tasks`` imports the task."""
+"""Config schemas of the language-model task (``data.kind=text``, ``model.kind=lm``), named by
+``seq2seq.registry``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import Cell, CellImpl, Nonlinearity, Normalization, OnError, _choices, register_schema
+from seq2seq.config import CellImpl, Nonlinearity, Normalization, OnError, choices
 from seq2seq.ranges import check_ranges, ranged, split_size
 
-Whitespace = _choices("Whitespace", "fold keep flatten")
+Whitespace = choices("Whitespace", "fold keep flatten")
 
 
 @dataclass
@@ -37,11 +37,11 @@ class TextDataConfig:
 @dataclass
 class LMModelConfig:
     kind: str = "lm"
-    cell: Cell = Cell.lstm
-    embedding_dim: int = ranged(128, ge=1)
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
+    embedding_dim: int = ranged(64, ge=1)
     hidden_size: int = ranged(256, ge=1)
-    num_layers: int = ranged(2, ge=1)
-    dropout: float = ranged(0.2, ge=0, lt=1)  # embeddings, between layers, top-layer outputs
+    num_layers: int = ranged(1, ge=1)
+    dropout: float = ranged(0.1, ge=0, lt=1)  # embeddings, between layers, top-layer outputs
     tie_weights: bool = False  # output layer = embedding matrix (projected if hidden_size != embedding_dim)
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
     cell_impl: CellImpl = CellImpl.builtin
@@ -54,7 +54,3 @@ def check_lm_config(data: dict, model: dict) -> None:
     configs)."""
     check_ranges("data", TextDataConfig, data)
     check_ranges("model", LMModelConfig, model)
-
-
-register_schema("data", "text", TextDataConfig)
-register_schema("model", "lm", LMModelConfig)

@@ -7,13 +7,12 @@ import logging
 import torch
 from hydra.utils import to_absolute_path
 
-from seq2seq.data.tag_schemes import entities
-from seq2seq.data.tag_vocab import TaggingVocab
-from seq2seq.data.tagging import ConllDataModule, TagSplit
+from seq2seq.data.conll.datamodule import ConllDataModule, TagSplit
+from seq2seq.data.conll.schemes import entities
+from seq2seq.data.conll.vocab import TaggingVocab
 from seq2seq.inference.ner import NERPredictor, build_tagger, sentence_record
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.tagging_metrics import confusion_counts, confusion_figure, entity_metrics
-from seq2seq.tasks import tagging_config  # noqa: F401  (registers the data/model schemas)
 from seq2seq.tasks.base import BaseTask
 from seq2seq.tokenizers import SPECIALS
 

@@ -1,17 +1,17 @@
-"""Config schemas of the tagging task (``data.kind=conll``, ``model.kind=tagger``), registered with
-``seq2seq.config`` when ``seq2seq.tasks`` is imported."""
+"""Config schemas of the tagging task (``data.kind=conll``, ``model.kind=tagger``), named by
+``seq2seq.registry``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import BucketedLoaderConfig, Cell, OnError, _choices, register_schema
+from seq2seq.config import BucketedLoaderConfig, OnError, choices
 from seq2seq.ranges import ranged, split_size
 
-Scheme = _choices("Scheme", "iob1 iob2 bioes")
-CharEncoderKind = _choices("CharEncoderKind", "cnn lstm none")
-OutputLayer = _choices("OutputLayer", "crf softmax")
+Scheme = choices("Scheme", "iob1 iob2 bioes")
+CharEncoderKind = choices("CharEncoderKind", "cnn lstm none")
+OutputLayer = choices("OutputLayer", "crf softmax")
 
 
 @dataclass
@@ -51,7 +51,7 @@ class TaggerModelConfig:
     char_hidden: int = ranged(100, ge=1)  # CNN filters, or LSTM size per direction
     char_kernel: int = ranged(3, ge=1)
     casing_dim: int = ranged(10, ge=0)  # 0: no casing feature
-    cell: Cell = Cell.lstm
+    cell: str = "lstm"  # a name in seq2seq.models.cell_types.CELLS (checked by seq2seq.train_config)
     hidden_size: int = ranged(100, ge=1)  # per direction
     encoder_layers: int = ranged(1, ge=1)
     packed: bool = False  # true: a PackedSequence through one bidirectional call; false: per-direction calls
@@ -63,11 +63,7 @@ class TaggerModelConfig:
     freeze_embeddings: bool = False
 
 
-def _data_rules(cfg: dict) -> None:
-    from seq2seq.data.tagging import conll_format  # the data package imports this module's package
+def data_rules(cfg: dict) -> None:
+    from seq2seq.data.conll.datamodule import conll_format  # the data package imports this module's package
 
     conll_format(cfg["data"])  # token_col != tag_col
-
-
-register_schema("data", "conll", ConllDataConfig, _data_rules)
-register_schema("model", "tagger", TaggerModelConfig)

@@ -10,6 +10,7 @@ from seq2seq.atomic import atomic_write
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer
 from seq2seq.tokenizers.char import CharTokenizer
+from seq2seq.tokenizers.schema import TokenizerConfig, check_side
 from seq2seq.tokenizers.sentencepiece import SentencePieceTokenizer
 from seq2seq.tokenizers.word import WordTokenizer
 
@@ -18,37 +19,38 @@ TOKENIZERS: dict[str, type[Tokenizer]] = {
 }
 SIDES = ("source", "target")
 
-__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Tokenizer", "build_tokenizer", "load_tokenizer_file",
+__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Tokenizer", "TokenizerConfig", "build_tokenizer", "load_tokenizer_file",
            "save_tokenizer_files", "side_configs", "tokenizer_from_state"]
 
 
 def build_tokenizer(cfg: dict) -> Tokenizer:
-    """An unfitted tokenizer from a ``tokenizer`` config section (or one side of it, see ``side_configs``).
-    Keys that do not apply to the kind (``vocab_size`` for ``word``, ``max_size`` for ``sentencepiece``)
-    are ignored, so one section can serve two kinds through a per-side ``kind`` override."""
-    kind = cfg.get("kind", "char")
-    if kind not in TOKENIZERS:
-        raise ConfigError(f"tokenizer.kind={kind!r} is unknown; choose one of {sorted(TOKENIZERS)}")
-    if kind == "char":
-        if cfg.get("lowercase"):
-            raise ConfigError("tokenizer.lowercase=true is not supported by tokenizer.kind=char; "
-                              "use data.lowercase=true to lower-case the text itself")
-        return CharTokenizer(min_freq=cfg.get("min_freq", 1), max_size=cfg.get("max_size"))
-    if kind == "word":
-        return WordTokenizer(min_freq=cfg.get("min_freq", 1), max_size=cfg.get("max_size"),
-                             lowercase=cfg.get("lowercase", False))
+    """An unfitted tokenizer from a ``tokenizer`` config section (or one side of it, see ``side_configs``);
+    keys left out take the schema's defaults. Keys that do not apply to the kind (``vocab_size`` for
+    ``word``, ``max_size`` for ``sentencepiece``) are ignored, so one section can serve two kinds through a
+    per-side ``kind`` override."""
+    cfg = _validated("tokenizer", {k: v for k, v in cfg.items() if k not in SIDES})
+    check_side(cfg)
+    if cfg["kind"] == "char":
+        return CharTokenizer(min_freq=cfg["min_freq"], max_size=cfg["max_size"])
+    if cfg["kind"] == "word":
+        return WordTokenizer(min_freq=cfg["min_freq"], max_size=cfg["max_size"], lowercase=cfg["lowercase"])
     return SentencePieceTokenizer(
-        vocab_size=cfg.get("vocab_size", 8000), model_type=cfg.get("model_type", "bpe"),
-        character_coverage=cfg.get("character_coverage", 1.0), byte_fallback=cfg.get("byte_fallback", False),
-        user_defined_symbols=cfg.get("user_defined_symbols") or (), lowercase=cfg.get("lowercase", False),
+        vocab_size=cfg["vocab_size"], model_type=cfg["model_type"], character_coverage=cfg["character_coverage"],
+        byte_fallback=cfg["byte_fallback"], user_defined_symbols=cfg["user_defined_symbols"],
+        lowercase=cfg["lowercase"],
     )
+
+
+def _validated(name: str, section: dict) -> dict:
+    from seq2seq.config import validate_sections  # config imports OmegaConf; keep this lazy
+
+    return validate_sections({name: section}, {name: TokenizerConfig}, {})[name]
 
 
 def side_configs(cfg: dict) -> dict[str, dict]:
     """The validated settings of each side: the section's keys, overridden by the keys of its optional
-    ``source`` / ``target`` mappings (e.g. ``+tokenizer.target.kind=sentencepiece``)."""
-    from seq2seq.config import TokenizerConfig, validate_sections  # config imports Hydra; keep this lazy
-
+    ``source`` / ``target`` mappings (e.g. ``+tokenizer.target.kind=sentencepiece``), each checked for
+    values its kind refuses (``check_side``)."""
     base = {k: v for k, v in cfg.items() if k not in SIDES}
     out = {}
     for side in SIDES:
@@ -59,8 +61,8 @@ def side_configs(cfg: dict) -> dict[str, dict]:
         if override and cfg.get("shared"):
             raise ConfigError(f"tokenizer.shared=true fits one tokenizer on both sides, so tokenizer.{side} "
                               f"overrides ({', '.join(sorted(override))}) cannot apply; set tokenizer.shared=false")
-        name = f"tokenizer.{side}"
-        out[side] = validate_sections({name: {**base, **override}}, {name: TokenizerConfig}, {})[name]
+        out[side] = _validated(f"tokenizer.{side}", {**base, **override})
+        check_side(out[side])
     return out
 
 

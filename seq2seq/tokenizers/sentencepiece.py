@@ -24,7 +24,6 @@ from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer, tru
 
 log = logging.getLogger(__name__)
 
-MODEL_TYPES = ("bpe", "unigram", "char", "word")
 _TOO_HIGH = re.compile(r"Please set it to a value <= (\d+)")
 _TOO_LOW = re.compile(r"smaller than required_chars\. (\d+) vs (\d+)")
 
@@ -35,8 +34,6 @@ class SentencePieceTokenizer(Tokenizer):
     def __init__(self, vocab_size: int = 8000, model_type: str = "bpe", character_coverage: float = 1.0,
                  byte_fallback: bool = False, user_defined_symbols: Sequence[str] = (),
                  lowercase: bool = False, num_threads: int | None = None):
-        if model_type not in MODEL_TYPES:
-            raise ConfigError(f"tokenizer.model_type={model_type!r} is unknown; choose one of {list(MODEL_TYPES)}")
         self.vocab_size_requested = vocab_size
         self.model_type = model_type
         self.character_coverage = character_coverage

@@ -301,7 +301,7 @@ def test_chat_set_refuses_bad_values_and_the_chat_goes_on(capsys, line, key):
     "seed=4294967295 tokenizer.max_size=5 tokenizer.min_freq=1",
 ])
 def test_values_at_the_edges_of_the_ranges_are_accepted(overrides):
-    from seq2seq.config import validate_train_config
+    from seq2seq.train_config import validate_train_config
 
     cfg = validate_train_config(compose_cfg("train", [*TASKS["translation"], "paths.output_dir=/tmp/unused",
                                                       "paths.cache_dir=null", *overrides.split()]))
@@ -329,7 +329,7 @@ def typed_as(got, typed: str) -> bool:
     "task=classify data.text_col=0 data.label_col=1 model.mlp_hidden=[1]",
 ])
 def test_other_tasks_accept_their_edge_values(overrides):
-    from seq2seq.config import validate_train_config
+    from seq2seq.train_config import validate_train_config
 
     task = overrides.split()[0].split("=")[1]
     validate_train_config(compose_cfg("train", [*TASKS[task], "paths.output_dir=/tmp/unused", "paths.cache_dir=null",
@@ -430,13 +430,14 @@ def test_every_numeric_key_of_every_schema_declares_its_range():
     import dataclasses
     import typing
 
-    import seq2seq.tasks  # noqa: F401  (registers every task's schemas)
     from seq2seq import config
     from seq2seq.bench.config import BenchConfig
     from seq2seq.prepare import PrepareConfig
+    from seq2seq.train_config import train_sections
 
-    schemas = {*config.DATA_SCHEMAS.values(), *config.MODEL_SCHEMAS.values(), config.EarlyStoppingConfig,
-               BenchConfig, PrepareConfig, *(s for s in config.TRAIN_SECTIONS.values() if isinstance(s, type))}
+    sections = train_sections()
+    schemas = {*sections["data"].values(), *sections["model"].values(), config.EarlyStoppingConfig,
+               BenchConfig, PrepareConfig, *(s for s in sections.values() if isinstance(s, type))}
     unranged = []
     for schema in schemas:
         hints = typing.get_type_hints(schema)

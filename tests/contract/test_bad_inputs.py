@@ -21,12 +21,12 @@ from conftest import compose_cfg, make_reversal_pairs
 
 from seq2seq.checkpoint import load_task
 from seq2seq.cli import one_line_errors
-from seq2seq.data.conll import read_conll
-from seq2seq.data.dialogs import DialogReport, read_chatterbot, read_dailydialog, read_dialog_tsv
-from seq2seq.data.labeled import read_labeled
-from seq2seq.data.lm_text import load_text
-from seq2seq.data.parallel import read_parallel_tsv
-from seq2seq.data.series import read_series_file
+from seq2seq.data.conll.reader import read_conll
+from seq2seq.data.dialogs.reader import DialogReport, read_chatterbot, read_dailydialog, read_dialog_tsv
+from seq2seq.data.labeled.reader import read_labeled
+from seq2seq.data.pairs.reader import read_parallel_tsv
+from seq2seq.data.series.reader import read_series_file
+from seq2seq.data.text.preparation import load_text
 from seq2seq.errors import CheckpointError, DataError, Seq2SeqError
 from seq2seq.predict import read_lines
 
@@ -344,8 +344,8 @@ def prepared(tmp_path_factory) -> tuple[Path, list[str]]:
 
 
 def _open(directory: Path, overrides: list[str]):
-    from seq2seq.config import validate_train_config
-    from seq2seq.data.prepared_dir import open_prepared
+    from seq2seq.data.pairs.prepared_dir import open_prepared
+    from seq2seq.train_config import validate_train_config
 
     cfg = validate_train_config(compose_cfg("train", [*overrides, f"data.prepared={directory}",
                                                       f"paths.output_dir={directory.parent / 'run'}",
@@ -427,7 +427,7 @@ def test_a_full_disk_while_caching_is_a_warning_not_an_unexpected_pos(tmp_path, 
         with open("/dev/full", "wb") as full:
             real_save(obj, full if hasattr(f, "write") else full.name)
 
-    monkeypatch.setattr(cache.torch, "save", save_to_full_disk)
+    monkeypatch.setattr(torch, "save", save_to_full_disk)  # cache.py imports torch where it saves
     payload, hit = cache.load_or_build(str(tmp_path), "k", lambda: {"ids": torch.zeros(10_000)})
     assert not hit and payload["ids"].shape == (10_000,)
     assert "disk full" in caplog.text and str(tmp_path / "k.pt") in caplog.text

@@ -2,7 +2,7 @@
 ``last.ckpt`` a default run writes at an epoch's end (after its validation), the resumed run continues the
 same loss curve and the same validations as an uninterrupted run, bitwise on CPU. The kill is simulated
 in-process (an exception after a training step: nothing after it is written, as with SIGKILL);
-tests/test_resume.py kills real processes."""
+tests/unit/training/test_resume.py kills real processes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conftest import compose_cfg, tb_scalars
 from lightning.pytorch.callbacks import Callback
 from tiny_runs import TASKS, task_overrides
 
-import seq2seq.train as train_module
+import seq2seq.fit as fit_module  # the Lightning run behind train()
 from seq2seq.errors import RunError
 from seq2seq.train import train
 
@@ -48,12 +48,12 @@ def resume(run) -> dict:
 
 
 def killed_run(monkeypatch, overrides: list[str], step: int, in_validation: bool) -> None:
-    build = train_module.build_callbacks
+    build = fit_module.build_callbacks
     kill = KillAfterStep(step, in_validation)
-    monkeypatch.setattr(train_module, "build_callbacks", lambda cfg, run: [kill, *build(cfg, run)])
+    monkeypatch.setattr(fit_module, "build_callbacks", lambda cfg, run: [kill, *build(cfg, run)])
     with pytest.raises(Killed):
         train(compose_cfg("train", overrides))
-    monkeypatch.setattr(train_module, "build_callbacks", build)
+    monkeypatch.setattr(fit_module, "build_callbacks", build)
 
 
 # (checkpoint_every_n_steps, killed after step, killed in its validation, step of last.ckpt): the tiny runs

@@ -18,7 +18,7 @@ from tiny_runs import TASKS, task_overrides
 from seq2seq.errors import ConfigError, RunError
 from seq2seq.evaluate import evaluate
 from seq2seq.predict import predict
-from seq2seq.tasks import task_kind
+from seq2seq.registry import task_kind
 from seq2seq.train import train
 
 # Every variant of a run a user tries first; the tiny runs have 4 training batches per epoch, 2 epochs.
