@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from seq2seq.data.text.preparation import encode_text, load_text, normalize_lm_text, read_text_splits
-from seq2seq.data.text.prompts import escape_newlines, normalize_prompt, sample_prompts, unescape_newlines
+from seq2seq.data.text.preparation import encode_text, load_text, read_text_splits
+from seq2seq.data.text.prompts import sample_prompts
 from seq2seq.data.text.streams import StreamWindows
-from seq2seq.errors import ConfigError, DataError
+from seq2seq.errors import ConfigError
 from seq2seq.inference.base import Predictor
-from seq2seq.inference.options import check_inputs
+from seq2seq.inference.lm_io import LMIO, Generation, TextScore  # noqa: F401 (public names)
 from seq2seq.metrics import perplexity
 from seq2seq.models.lm import RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState
@@ -33,34 +32,7 @@ def window_nll(model: RNNLanguageModel, carried: CarriedState, batch: dict) -> t
     return nll, (target != PAD).sum()
 
 
-@dataclass
-class Generation:
-    """``text`` is the prompt (normalised as the training text was) followed by the sampled
-    ``continuation``; ``log_prob`` is the model's log-probability of the sampled tokens."""
-
-    prompt: str
-    text: str
-    continuation: str
-    log_prob: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class TextScore:
-    """How well the model predicts a text: bits per character, perplexity per token, and the counts."""
-
-    bpc: float
-    ppl: float
-    tokens: int
-    characters: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-class LMPredictor(Predictor):
+class LMPredictor(LMIO, Predictor):
     kind = "lm"
     decoding_keys = ("length", "temperature", "top_k", "top_p", "seed")
 
@@ -70,41 +42,6 @@ class LMPredictor(Predictor):
 
     def describe(self) -> dict:
         return {"vocab_size": self.tokenizers["text"].vocab_size, "tokenizer": self.tokenizers["text"].kind}
-
-    # -- the Python API ----------------------------------------------------------------------------------
-    def generate(self, prompt: str | list[str], **decoding) -> Generation | list[Generation]:
-        """Continue a prompt (or each prompt of a list) by ``length`` sampled tokens (``temperature``,
-        ``top_k``, ``top_p``; ``seed``: prompt ``i`` of the list draws from ``seed + i``)."""
-        d = self.decoding(decoding)
-        prompts = check_inputs([prompt] if isinstance(prompt, str) else prompt, "prompts (strings)")
-        data = self.config.get("data", {})
-        out = []
-        for i, text in enumerate(prompts):
-            clean = normalize_prompt(text, data)
-            full, score = self.continue_text(clean, d, self.generator(None if d["seed"] is None else d["seed"] + i))
-            out.append(Generation(clean, full, full[len(clean) :], round(score, 4)))
-        return out[0] if isinstance(prompt, str) else out
-
-    def score(self, text: str | list[str]) -> TextScore | list[TextScore]:
-        """Bits per character of a text (or of each text of a list), normalised as the training text was;
-        the recurrent state runs over the whole text from ``<bos>``."""
-        texts = check_inputs([text] if isinstance(text, str) else text, "texts")
-        data = self.config.get("data", {})
-        out = []
-        for i, raw in enumerate(texts):
-            clean = normalize_lm_text(raw, data.get("normalize", "nfc"), data.get("lowercase", False),
-                                      data.get("whitespace", "fold"))
-            if not clean:
-                raise DataError(f"inputs[{i}] is empty after normalisation; give a text to score")
-            part = encode_text(self.tokenizers["text"], clean, f"inputs[{i}]")
-            nll, count = self.stream_nll(StreamWindows(part.ids, 1, data["bptt"], name=f"inputs[{i}]"))
-            loss = nll / max(count, 1)
-            out.append(TextScore(round(part.bits_per_char(loss), 6), round(perplexity(loss), 6), count, len(clean)))
-        return out[0] if isinstance(text, str) else out
-
-    def predict(self, inputs: list, **decoding) -> list[dict]:
-        check_inputs(inputs, "prompts (strings)")
-        return [g.to_dict() for g in self.generate(list(inputs), **decoding)]
 
     # -- generation and scoring --------------------------------------------------------------------------
     def generator(self, seed: int | None) -> torch.Generator | None:
@@ -126,6 +63,10 @@ class LMPredictor(Predictor):
         continuation = whole[len(head):] if whole.startswith(head) else tok.decode(new[0].tolist())
         return prompt + continuation, float(score[0])
 
+    def text_nll(self, ids: list[int], bptt: int, name: str) -> tuple[float, int]:
+        """Summed NLL and number of targets of one text, the state carried over windows of ``bptt``."""
+        return self.stream_nll(StreamWindows(ids, 1, bptt, name=name))
+
     @torch.no_grad()
     def stream_nll(self, windows: StreamWindows) -> tuple[float, int]:
         """Summed NLL and number of targets over all windows, the state carried from window to window."""
@@ -135,21 +76,6 @@ class LMPredictor(Predictor):
             part_nll, part_count = window_nll(self.model, carried, batch)
             nll, count = nll + float(part_nll), count + int(part_count)
         return nll, count
-
-    # -- the CLIs --------------------------------------------------------------------------------------
-    def predict_lines(self, lines: list[str], decoding: dict, show_scores: bool = False) -> list[str]:
-        """Each line is a prompt (``\\n`` in it is a newline); each output is the prompt as typed and its
-        continuation on one line, newlines written as ``\\n``. With ``decoding.seed`` line ``i`` (from 0)
-        draws from a generator seeded with ``seed + i``: reproducible, whatever the other lines hold."""
-        out = []
-        for i, line in enumerate(lines):
-            typed = unescape_newlines(line)
-            prompt = normalize_prompt(typed, self.config.get("data", {}))
-            seed = None if decoding["seed"] is None else decoding["seed"] + i
-            text, score = self.continue_text(prompt, decoding, self.generator(seed))
-            shown = escape_newlines(typed + text[len(prompt):])
-            out.append(f"{score:.4f}\t{shown}" if show_scores else shown)
-        return out
 
     def evaluate(self, split: str, input_path: str | None, decoding: dict, out_dir: Path) -> dict:
         """Loss, bits per character and perplexity of a split of the training text (or of the text file
