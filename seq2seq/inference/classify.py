@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +9,8 @@ import torch
 
 from seq2seq.data.labeled.collate import collate_labeled
 from seq2seq.data.labeled.preparation import encode_texts, label_ids
-from seq2seq.data.normalize import normalize_text
-from seq2seq.errors import DataError
 from seq2seq.inference.base import Predictor
-from seq2seq.inference.options import check_inputs
+from seq2seq.inference.classify_io import Classification, ClassifyIO  # noqa: F401 (Classification: a public name)
 from seq2seq.models.classifier import SequenceClassifier
 
 
@@ -22,18 +18,7 @@ def build_classifier(model: dict, vocab_size: int, labels: list[str]) -> Sequenc
     return SequenceClassifier(vocab_size, len(labels), **{k: v for k, v in model.items() if k != "kind"})
 
 
-@dataclass
-class Classification:
-    """One text: the most probable ``label`` and every label's ``probabilities`` (summing to 1)."""
-
-    label: str
-    probabilities: dict[str, float]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-class ClassifyPredictor(Predictor):
+class ClassifyPredictor(ClassifyIO, Predictor):
     kind = "classify"
     decoding_keys = ("batch_size",)
 
@@ -41,32 +26,9 @@ class ClassifyPredictor(Predictor):
     def build_model(hparams: dict) -> SequenceClassifier:
         return build_classifier(hparams["model"], hparams["vocab_size"], hparams["labels"])
 
-    @property
-    def labels(self) -> list[str]:
-        return list(self.hparams["labels"])
-
     def describe(self) -> dict:
         return {"labels": self.labels, "vocab_size": self.tokenizers["text"].vocab_size,
                 "max_input_tokens": self.config.get("data", {}).get("max_len"), "longer_inputs": "truncated"}
-
-    # -- the Python API ----------------------------------------------------------------------------------
-    def classify(self, texts: list[str], **decoding) -> list[Classification]:
-        """One ``Classification`` per text. Texts are normalised as the training data was, and cut to
-        ``data.max_len`` tokens as in training (``info()["max_input_tokens"]``)."""
-        d = self.decoding(decoding)
-        clean = self.normalize(check_inputs(texts, "texts"))
-        for i, text in enumerate(clean):
-            if not text:
-                raise DataError(f"inputs[{i}] is empty after normalisation; give a text to classify")
-        return [Classification(self.labels[int(p.argmax())], self._probs(p))
-                for p in self.predict_proba(clean, d["batch_size"])]
-
-    def predict(self, inputs: list, **decoding) -> list[dict]:
-        return [c.to_dict() for c in self.classify(inputs, **decoding)]
-
-    def normalize(self, texts: list[str]) -> list[str]:
-        data = self.config.get("data", {})
-        return [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
 
     @torch.no_grad()
     def predict_proba(self, texts: list[str], batch_size: int) -> np.ndarray:
@@ -80,23 +42,6 @@ class ClassifyPredictor(Predictor):
             logits, _ = self.model(batch["tokens"].to(self.device), batch["lengths_cpu"])
             out[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
         return out
-
-    def _probs(self, probs: np.ndarray) -> dict[str, float]:
-        return {name: round(float(p), 6) for name, p in zip(self.labels, probs)}
-
-    def probs_json(self, probs: np.ndarray) -> str:
-        return json.dumps(self._probs(probs), ensure_ascii=False)
-
-    # -- the CLIs --------------------------------------------------------------------------------------
-    def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
-        """``label<TAB>{"label": probability, ...}`` per input line (probabilities always shown, so
-        ``show_scores`` changes nothing). Texts are normalised as the training data was."""
-        clean = self.normalize(lines)
-        for number, text in enumerate(clean, start=1):
-            if not text:
-                raise DataError(f"input line {number} is empty; give one text to classify per line")
-        probs = self.predict_proba(clean, options["batch_size"])
-        return [f"{self.labels[int(p.argmax())]}\t{self.probs_json(p)}" for p in probs]
 
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Classify a split of the training data (or ``input_path``, read the same way); write
