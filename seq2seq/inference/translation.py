@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seq2seq.data.normalize import normalize_text
 from seq2seq.data.pairs.collate import collate_pairs, collate_sources
 from seq2seq.inference.base import Predictor
-from seq2seq.inference.options import check_inputs, check_length
+from seq2seq.inference.translation_io import Translation, TranslationIO  # noqa: F401 (Translation: a public name)
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import SearchResult, beam_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
@@ -47,22 +45,7 @@ def search(model: Seq2SeqModel, src: torch.Tensor, src_lengths: torch.Tensor, d:
                        coverage_beta=d.get("coverage_penalty", 0.0), keep_greedy=d.get("keep_greedy", False))
 
 
-@dataclass
-class Translation:
-    """One input's output: ``text`` and ``score`` (log-probability, length-normalised under beam search with
-    a length penalty) of the best hypothesis; ``nbest`` [(text, score)] when n_best > 1; ``attention`` when
-    asked: {"source": pieces, "target": pieces, "weights": target × source}."""
-
-    text: str
-    score: float
-    nbest: list[tuple[str, float]] | None = None
-    attention: dict | None = None
-
-    def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-class TranslationPredictor(Predictor):
+class TranslationPredictor(TranslationIO, Predictor):
     kind = "seq2seq"
     decoding_keys = DECODING_KEYS
 
@@ -75,69 +58,13 @@ class TranslationPredictor(Predictor):
         return {"source_vocab_size": src.vocab_size, "target_vocab_size": tgt.vocab_size,
                 "max_input_tokens": self.max_input_tokens}
 
-    @property
-    def max_input_tokens(self) -> int | None:
-        return self.config.get("data", {}).get("max_len")
-
-    # -- the Python API ----------------------------------------------------------------------------------
-    def translate(self, texts: list[str], beam_size: int | None = None, n_best: int | None = None,
-                  return_attention: bool = False, **decoding) -> list[Translation]:
-        """One ``Translation`` per text, in order. Options default to the checkpoint's decoding section;
-        ``strategy="sample"`` samples (``temperature``, ``top_k``, ``top_p``, ``seed``)."""
-        given = {**decoding, **{k: v for k, v in (("beam_size", beam_size), ("n_best", n_best)) if v is not None}}
-        d = self.decoding({**given, "return_attention": return_attention})
-        texts = check_inputs(texts, "texts")
-        encoded = self.encode(texts)
-        for i, ids in enumerate(encoded):
-            check_length(i, len(ids), self.max_input_tokens, "tokens")
-        return [self._result(nbest, attention, d["n_best"] > 1 and d["strategy"] == "beam")
-                for nbest, attention in self.decode_encoded(encoded, d, d["return_attention"])]
-
-    def predict(self, inputs: list, **decoding) -> list[dict]:
-        return [t.to_dict() for t in self.translate(inputs, **decoding)]
-
-    def chat(self, context_turns: int | None = None, separator: str | None = None, **decoding):
-        """A ``Chat`` session over this model (context and separator default to the training data's)."""
-        from seq2seq.inference.chat import Chat
-
-        data = self.config.get("data", {})
-        return Chat(self, context_turns or data.get("context_turns", 1),
-                    separator if separator is not None else data.get("separator", " <sep> "),
-                    {**self.decoding(decoding), "n_best": 1})
-
-    @staticmethod
-    def _result(nbest: list[tuple[str, float]], attention: dict | None, keep_nbest: bool) -> Translation:
-        return Translation(nbest[0][0], nbest[0][1], nbest if keep_nbest else None, attention)
-
     # -- decoding --------------------------------------------------------------------------------------
-    def encode(self, texts: list[str]) -> list[list[int]]:
-        """Source ids of raw texts, normalised as the training data was."""
-        data = self.config.get("data", {})
-        src_tok = self.tokenizers["source"]
-        return [src_tok.encode(normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)))
-                for t in texts]
-
     @torch.no_grad()
-    def nbest(self, texts: list[str], decoding: dict) -> list[list[tuple[str, float]]]:
-        """n-best (text, score) lists for raw texts with a complete decoding section (what the CLIs use)."""
-        return [nbest for nbest, _ in self.decode_encoded(self.encode(texts), decoding, False)]
-
-    @torch.no_grad()
-    def decode_encoded(self, encoded: list[list[int]], d: dict, attention: bool) -> list[tuple[list, dict | None]]:
-        """Batches of similar length, decoded; results back in input order."""
-        tgt_tok = self.tokenizers["target"]
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        results: list = [None] * len(encoded)
-        for start in range(0, len(order), d["batch_size"]):
-            rows = order[start : start + d["batch_size"]]
-            batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
-            out = search(self.model, batch["src"].to(self.device), batch["src_lengths_cpu"], d, attention=attention)
-            for r, i in enumerate(rows):
-                nbest = [(tgt_tok.decode(out.tokens[r, n].tolist()), float(out.scores[r, n]))
-                         for n in range(out.tokens.size(1))]
-                weights = self._attention(batch["src"][r], out, r) if attention else None
-                results[i] = (nbest, weights)
-        return results
+    def search_rows(self, encoded: list[list[int]], rows: list[int], d: dict, attention: bool):
+        """The padded sources (B, S) of ``rows`` of ``encoded`` and their ``SearchResult``."""
+        batch = collate_sources(rows, [np.asarray(encoded[i], dtype=np.int64) for i in rows])
+        return batch["src"], search(self.model, batch["src"].to(self.device), batch["src_lengths_cpu"], d,
+                                    attention=attention)
 
     def _attention(self, src: torch.Tensor, out: SearchResult, row: int) -> dict | None:
         if out.attention is None:
@@ -148,16 +75,6 @@ class TranslationPredictor(Predictor):
         return {"source": self.tokenizers["source"].pieces(src_ids),
                 "target": self.tokenizers["target"].pieces(out_ids),
                 "weights": [[round(w, 6) for w in row_] for row_ in weights.tolist()]}
-
-    # -- the CLIs --------------------------------------------------------------------------------------
-    def predict_lines(self, lines: list[str], options: dict, show_scores: bool = False) -> list[str]:
-        """One output line per input (n_best > 1: n lines per input, each prefixed by the input's number)."""
-        out = []
-        for number, nbest in enumerate(self.nbest(lines, options), start=1):
-            for text, score in nbest:
-                line = f"{score:.4f}\t{text}" if show_scores else text
-                out.append(f"{number}\t{line}" if len(nbest) > 1 else line)
-        return out
 
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Decode a split of the training data (or ``input_path``, read the same way), write
