@@ -22,7 +22,7 @@ from conftest import compose_cfg, make_reversal_pairs
 from seq2seq.checkpoint import load_task
 from seq2seq.cli import one_line_errors
 from seq2seq.data.conll.reader import read_conll
-from seq2seq.data.dialogs.reader import DialogReport, read_chatterbot, read_dailydialog, read_dialog_tsv
+from seq2seq.data.dialogs.reader import dialog_report, read_chatterbot, read_dailydialog, read_dialog_tsv
 from seq2seq.data.labeled.reader import read_labeled
 from seq2seq.data.pairs.reader import read_parallel_tsv
 from seq2seq.data.series.reader import read_series_file
@@ -42,9 +42,9 @@ READERS = {
     "labeled_csv": (".csv", "text,label\ngood film,pos\nbad film,neg\n",
                     lambda p: read_labeled({**LABELED, "format": "csv"}, p)),
     "series": (".csv", "time,load\n0,1.5\n1,2.5\n", lambda p: read_series_file(p, None, "time")),
-    "dailydialog": (".txt", "Hi . __eou__ Hello . __eou__\n", lambda p: read_dailydialog(Path(p), DialogReport(str(p)), "error")),
-    "dialog_tsv": (".tsv", "Hi .\tHello .\n", lambda p: read_dialog_tsv(Path(p), DialogReport(str(p)), "error")),
-    "chatterbot": (".yml", "conversations:\n- - Hi\n  - Hello\n", lambda p: read_chatterbot(Path(p), DialogReport(str(p)), "error")),
+    "dailydialog": (".txt", "Hi . __eou__ Hello . __eou__\n", lambda p: read_dailydialog(Path(p), dialog_report(str(p)), "error")),
+    "dialog_tsv": (".tsv", "Hi .\tHello .\n", lambda p: read_dialog_tsv(Path(p), dialog_report(str(p)), "error")),
+    "chatterbot": (".yml", "conversations:\n- - Hi\n  - Hello\n", lambda p: read_chatterbot(Path(p), dialog_report(str(p)), "error")),
     "lm_text": (".txt", "Alice was here.\nShe left.\n", lambda p: load_text(LM_TEXT, p)),
     "predict_input": (".txt", "one\ntwo\n", lambda p: read_lines(str(p))),
 }

@@ -7,10 +7,11 @@ Each sentence keeps its raw columns, so evaluation can write the file back with 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from seq2seq.data.conll.schemes import convert, first_violation
+from seq2seq.data.report import ReadReport
 from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 
@@ -27,25 +28,6 @@ class Sentence:
     columns: list[list[str]]
     line: int
     docstart: str | None = None
-
-
-@dataclass
-class ConllReport:
-    """What the reader kept and what it passed over, for the log."""
-
-    path: str
-    sentences: int = 0
-    tokens: int = 0
-    documents: int = 0
-    skipped_sentences: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = f"{self.path}: {self.sentences} sentences, {self.tokens} tokens, {self.documents} documents"
-        if self.skipped_sentences:
-            text += (f"; skipped {self.skipped_sentences} malformed sentences "
-                     f"(first: {'; '.join(self.problems[:3])})")
-        return text
 
 
 @dataclass(frozen=True)
@@ -67,7 +49,8 @@ class _Reader:
 
     def __init__(self, path: Path, fmt: ConllFormat):
         self.path, self.fmt = path, fmt
-        self.report = ConllReport(str(path))
+        self.report = ReadReport(str(path), "sentences", "malformed sentences",
+                                 extra={"tokens": 0, "documents": 0})
         self.sentences: list[Sentence] = []
         self.rows: list[list[str]] = []
         self.first_line = 0
@@ -104,15 +87,14 @@ class _Reader:
             if self.fmt.on_error != "skip":
                 raise DataError(f"{problem}; fix the file, check data.scheme_in / data.tag_col, "
                                 "or set data.on_error=skip to skip such sentences")
-            self.report.skipped_sentences += 1
-            self.report.problems.append(problem)
+            self.report.bad(problem)
             return
         tokens = [r[self.fmt.token_col] for r in rows]
         self.sentences.append(Sentence(tokens, tags, rows, self.first_line, self.docstart))
         self.docstart = None
 
 
-def read_conll(path: str | Path, fmt: ConllFormat = ConllFormat()) -> tuple[list[Sentence], ConllReport]:
+def read_conll(path: str | Path, fmt: ConllFormat = ConllFormat()) -> tuple[list[Sentence], ReadReport]:
     """Sentences of a CoNLL file, their tags validated against ``fmt.scheme``.
 
     A line with the wrong number of columns, an unknown tag or a tag the scheme forbids where it stands
@@ -127,12 +109,12 @@ def read_conll(path: str | Path, fmt: ConllFormat = ConllFormat()) -> tuple[list
         elif line.split(fmt.separator)[0] == DOCSTART:
             reader.finish_sentence()
             reader.docstart = line
-            reader.report.documents += 1
+            reader.report.extra["documents"] += 1
         else:
             reader.add_row(lineno, line)
     reader.finish_sentence()
-    reader.report.sentences = len(reader.sentences)
-    reader.report.tokens = sum(len(s.tokens) for s in reader.sentences)
+    reader.report.read = len(reader.sentences)
+    reader.report.extra["tokens"] = sum(len(s.tokens) for s in reader.sentences)
     return reader.sentences, reader.report
 
 

@@ -11,7 +11,6 @@ with ``separator``. Malformed input and empty turns stop with ``file:line`` and 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from seq2seq.data.normalize import normalize_text
+from seq2seq.data.report import ReadReport
 from seq2seq.data.split import (
     Grouping,
     first_copies,
@@ -39,38 +39,18 @@ NULL_TAG = "tag:yaml.org,2002:null"
 SKIP_HINT = "fix the input or set data.on_error=skip to skip and count such cases"
 
 
-@dataclass
-class DialogReport:
-    """What a reader kept and what it passed over, for the log."""
+def dialog_report(path: str) -> ReadReport:
+    """An empty report of one dialog file: dialogs, turns and pairs read; blank lines, empty turns and
+    malformed entries skipped."""
+    return ReadReport(path, "dialogs", "malformed entries", extra={"turns": 0, "pairs": 0},
+                      skipped={"empty turns": 0})
 
-    path: str
-    dialogs: int = 0
-    turns: int = 0
-    blank: int = 0
-    empty_turns: int = 0
-    malformed: int = 0
-    first_problems: list[str] = field(default_factory=list)
 
-    def problem(self, message: str, on_error: str, empty: bool = False) -> None:
-        """Raise ``DataError(message)``, or with ``on_error=skip`` count it and keep the first three."""
-        if on_error != "skip":
-            raise DataError(f"{message}; {SKIP_HINT}")
-        if empty:
-            self.empty_turns += 1
-        else:
-            self.malformed += 1
-        if len(self.first_problems) < 3:
-            self.first_problems.append(message)
-
-    def summary(self, pairs: int) -> str:
-        text = f"{self.path}: {self.dialogs} dialogs, {self.turns} turns, {pairs} pairs"
-        for count, what in ((self.blank, "blank lines"), (self.empty_turns, "empty turns"),
-                            (self.malformed, "malformed entries")):
-            if count:
-                text += f", {count} {what} skipped"
-        if self.first_problems:
-            text += f" (first: {'; '.join(self.first_problems)})"
-        return text
+def problem(report: ReadReport, message: str, on_error: str, empty: bool = False) -> None:
+    """Raise ``DataError(message)``, or with ``on_error=skip`` count it and keep the first three."""
+    if on_error != "skip":
+        raise DataError(f"{message}; {SKIP_HINT}")
+    report.bad(message, "empty turns" if empty else None)
 
 
 def chatterbot_english_dir() -> Path:
@@ -111,18 +91,19 @@ def _conversations_node(root, path: Path):
                     "(categories: [...], conversations: [[utterance, reply, ...], ...])")
 
 
-def _chatterbot_turns(item, path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
+def _chatterbot_turns(item, path: Path, report: ReadReport, on_error: str) -> list[Dialog]:
     """One conversation node → its dialogs (more than one when a bad turn is skipped)."""
     if not isinstance(item, SequenceNode):
-        report.problem(f"{path}:{item.start_mark.line + 1}: a conversation must be a list of utterances", on_error)
+        problem(report, f"{path}:{item.start_mark.line + 1}: a conversation must be a list of utterances",
+                on_error)
         return []
     dialogs, current = [], []
     for turn in item.value:
         line = turn.start_mark.line + 1
         if not isinstance(turn, ScalarNode):
-            report.problem(f"{path}:{line}: an utterance must be text, found a {turn.id}", on_error)
+            problem(report, f"{path}:{line}: an utterance must be text, found a {turn.id}", on_error)
         elif turn.tag == NULL_TAG or not turn.value.strip():
-            report.problem(f"{path}:{line}: empty turn", on_error, empty=True)
+            problem(report, f"{path}:{line}: empty turn", on_error, empty=True)
         else:
             current.append(turn.value)
             continue
@@ -131,7 +112,7 @@ def _chatterbot_turns(item, path: Path, report: DialogReport, on_error: str) -> 
     return [d for d in [*dialogs, current] if d]
 
 
-def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
+def read_chatterbot(path: Path, report: ReadReport, on_error: str) -> list[Dialog]:
     """Dialogs of one chatterbot-corpus YAML file; YAML syntax errors name the line."""
     text = decode_text(require_file(path, "set data.path to a chatterbot-corpus .yml file or directory").read_bytes(), path)
     try:
@@ -139,10 +120,10 @@ def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dia
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        report.problem(f"{where}: malformed YAML ({err.problem or err.context})", on_error)
+        problem(report, f"{where}: malformed YAML ({err.problem or err.context})", on_error)
         return []
     except yaml.YAMLError as err:
-        report.problem(f"{path}: unreadable YAML ({str(err).splitlines()[0]})", on_error)
+        problem(report, f"{path}: unreadable YAML ({str(err).splitlines()[0]})", on_error)
         return []
     dialogs = []
     for item in _conversations_node(root, path).value:
@@ -151,7 +132,7 @@ def read_chatterbot(path: Path, report: DialogReport, on_error: str) -> list[Dia
 
 
 # -- DailyDialog text -----------------------------------------------------------------------------------
-def read_dailydialog(path: Path, report: DialogReport, on_error: str) -> list[Dialog]:
+def read_dailydialog(path: Path, report: ReadReport, on_error: str) -> list[Dialog]:
     """One dialog per line, each utterance followed by ``__eou__`` (a missing final marker is tolerated)."""
     dialogs = []
     for lineno, line in text_lines(path, "set data.path to a DailyDialog text file"):
@@ -160,8 +141,8 @@ def read_dailydialog(path: Path, report: DialogReport, on_error: str) -> list[Di
             continue
         parts = line.split("__eou__")
         if len(parts) < 2:
-            report.problem(f"{path}:{lineno}: no __eou__ marker; expected utterances each followed by __eou__",
-                           on_error)
+            problem(report, f"{path}:{lineno}: no __eou__ marker; expected utterances each followed by "
+                    "__eou__", on_error)
             continue
         if not parts[-1].strip():
             parts = parts[:-1]
@@ -170,7 +151,7 @@ def read_dailydialog(path: Path, report: DialogReport, on_error: str) -> list[Di
             if utterance.strip():
                 current.append(utterance)
                 continue
-            report.problem(f"{path}:{lineno}: empty turn (utterance {number})", on_error, empty=True)
+            problem(report, f"{path}:{lineno}: empty turn (utterance {number})", on_error, empty=True)
             dialogs.append(current)
             current = []
         dialogs.append(current)
@@ -178,7 +159,7 @@ def read_dailydialog(path: Path, report: DialogReport, on_error: str) -> list[Di
 
 
 # -- TSV of context<TAB>response --------------------------------------------------------------------------
-def read_dialog_tsv(path: Path, report: DialogReport, on_error: str) -> list[tuple[str, str]]:
+def read_dialog_tsv(path: Path, report: ReadReport, on_error: str) -> list[tuple[str, str]]:
     pairs = []
     for lineno, line in text_lines(path, "set data.path to a TSV file of context<TAB>response lines"):
         if not line.strip():
@@ -186,13 +167,14 @@ def read_dialog_tsv(path: Path, report: DialogReport, on_error: str) -> list[tup
             continue
         cols = line.split("\t")
         if len(cols) < 2:
-            report.problem(f"{path}:{lineno}: expected context<TAB>response, found {len(cols)} column", on_error)
+            problem(report, f"{path}:{lineno}: expected context<TAB>response, found {len(cols)} column",
+                    on_error)
         elif not cols[0].strip() or not cols[1].strip():
             side = "context" if not cols[0].strip() else "response"
-            report.problem(f"{path}:{lineno}: empty turn ({side})", on_error, empty=True)
+            problem(report, f"{path}:{lineno}: empty turn ({side})", on_error, empty=True)
         else:
             pairs.append((cols[0], cols[1]))
-    report.dialogs, report.turns = len(pairs), 2 * len(pairs)
+    report.read, report.extra["turns"] = len(pairs), 2 * len(pairs)
     return pairs
 
 
@@ -218,7 +200,7 @@ def read_dialog_units(data: dict, path: str | None) -> tuple[list[str], list[str
     pairs: list[tuple[str, str]] = []
     dialog_ids: list[int] = []
     for file in dialog_files(fmt, path):
-        report = DialogReport(str(file))
+        report = dialog_report(str(file))
         first = dialog_ids[-1] + 1 if dialog_ids else 0  # dialog numbers continue over the files
         if fmt == "tsv":
             found = [(clean(c), clean(r)) for c, r in read_dialog_tsv(file, report, on_error)]
@@ -226,10 +208,11 @@ def read_dialog_units(data: dict, path: str | None) -> tuple[list[str], list[str
         else:
             reader = read_chatterbot if fmt == "chatterbot" else read_dailydialog
             dialogs = [[clean(t) for t in d] for d in reader(file, report, on_error)]
-            report.dialogs, report.turns = len(dialogs), sum(map(len, dialogs))
+            report.read, report.extra["turns"] = len(dialogs), sum(map(len, dialogs))
             found = dialog_pairs(dialogs, data["context_turns"], data["separator"])
             dialog_ids.extend(first + i for i, d in enumerate(dialogs) for _ in range(1, len(d)))
-        log.info(report.summary(len(found)))
+        report.extra["pairs"] = len(found)
+        log.info(report.summary())
         pairs.extend(found)
     return [c for c, _ in pairs], [r for _, r in pairs], dialog_ids
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seq2seq.data.normalize import normalize_text
+from seq2seq.data.report import ReadReport
 from seq2seq.data.textio import checked_lines, require_file, utf8_errors
 from seq2seq.errors import ConfigError, DataError
 
@@ -35,30 +36,6 @@ class LabeledRows:
     def select(self, keep: list[int]) -> LabeledRows:
         return LabeledRows(self.path, [self.texts[i] for i in keep], [self.labels[i] for i in keep],
                            [self.lines[i] for i in keep])
-
-
-@dataclass
-class LabeledReport:
-    """What the reader kept and what it passed over, for the log."""
-
-    path: str
-    read: int = 0
-    blank: int = 0
-    malformed: int = 0
-    first_malformed: list[str] = field(default_factory=list)
-
-    def bad(self, where: str) -> None:
-        self.malformed += 1
-        if len(self.first_malformed) < 3:
-            self.first_malformed.append(where)
-
-    def summary(self) -> str:
-        text = f"{self.path}: {self.read} labelled examples read"
-        if self.blank:
-            text += f", {self.blank} blank lines skipped"
-        if self.malformed:
-            text += f", {self.malformed} malformed lines skipped (first: {'; '.join(self.first_malformed)})"
-        return text
 
 
 def column_index(col: int | str, header: list[str] | None, key: str, path: Path) -> int:
@@ -97,7 +74,7 @@ def _label_of(raw: str, label_map: dict[str, str]) -> str | None:
     return raw
 
 
-def read_labeled(data: dict, path: str | Path) -> tuple[LabeledRows, LabeledReport]:
+def read_labeled(data: dict, path: str | Path) -> tuple[LabeledRows, ReadReport]:
     """Read ``path`` with the ``data`` section's format, columns, header, normalisation and label map.
 
     A row with too few columns, an empty text or label, or a label outside a non-empty ``data.label_map``
@@ -105,7 +82,7 @@ def read_labeled(data: dict, path: str | Path) -> tuple[LabeledRows, LabeledRepo
     lines are skipped and counted.
     """
     path = require_file(path, "set data.path (or valid_path/test_path) to a CSV/TSV file")
-    rows, report = LabeledRows(str(path)), LabeledReport(str(path))
+    rows, report = LabeledRows(str(path)), ReadReport(str(path), "labelled examples read")
     with path.open(encoding="utf-8", newline="") as fh, utf8_errors(path):
         reader = csv.reader(checked_lines(fh, path), **_dialect(data["format"], data.get("delimiter")))
         try:
@@ -117,7 +94,7 @@ def read_labeled(data: dict, path: str | Path) -> tuple[LabeledRows, LabeledRepo
     return rows, report
 
 
-def _read_rows(reader, data: dict, path: Path, rows: LabeledRows, report: LabeledReport) -> None:
+def _read_rows(reader, data: dict, path: Path, rows: LabeledRows, report: ReadReport) -> None:
     header = None
     if data["header"]:
         header = [c.strip() for c in next(reader, [])]

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from seq2seq.data.normalize import normalize_text
+from seq2seq.data.report import ReadReport
 from seq2seq.data.textio import text_lines
 from seq2seq.errors import DataError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ReadReport:
-    """What the reader kept and what it passed over, for the log."""
-
-    path: str
-    read: int = 0
-    blank: int = 0
-    malformed: int = 0
-    first_malformed: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        text = f"{self.path}: {self.read} pairs read"
-        if self.blank:
-            text += f", {self.blank} blank lines skipped"
-        if self.malformed:
-            text += f", {self.malformed} malformed lines skipped (first: {'; '.join(self.first_malformed)})"
-        return text
 
 
 def iter_parallel_tsv(
@@ -50,7 +31,7 @@ def iter_parallel_tsv(
     in which case it is counted in ``report``. Blank lines are skipped and counted.
     """
     need = max(src_col, tgt_col) + 1
-    report = report if report is not None else ReadReport(str(path))
+    report = report if report is not None else ReadReport(str(path), "pairs read")
     for lineno, line in text_lines(path, "set data.path to a tab-separated file of src<TAB>tgt lines"):
         if not line.strip():
             report.blank += 1
@@ -60,9 +41,7 @@ def iter_parallel_tsv(
             problem = f"{path}:{lineno}: expected at least {need} tab-separated columns, found {len(cols)}"
             if on_error != "skip":
                 raise DataError(f"{problem}; fix the line or set data.on_error=skip to skip such lines")
-            report.malformed += 1
-            if len(report.first_malformed) < 3:
-                report.first_malformed.append(f"line {lineno}")
+            report.bad(f"line {lineno}")
             continue
         src = normalize_text(cols[src_col], normalize, lowercase)
         tgt = normalize_text(cols[tgt_col], normalize, lowercase)
@@ -80,7 +59,7 @@ def read_parallel_tsv(
     on_error: str = "error",
 ) -> tuple[list[str], list[str], ReadReport]:
     """The whole file as two aligned lists of normalised strings (see ``iter_parallel_tsv``)."""
-    report = ReadReport(str(path))
+    report = ReadReport(str(path), "pairs read")
     sources, targets = [], []
     for src, tgt in iter_parallel_tsv(path, src_col, tgt_col, reverse, normalize, lowercase, on_error, report):
         sources.append(src)

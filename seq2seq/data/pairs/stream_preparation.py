@@ -38,8 +38,9 @@ from seq2seq.data.pairs.prepared_dir import (
     manifest_settings,
     write_manifest,
 )
-from seq2seq.data.pairs.reader import ReadReport, iter_parallel_tsv
+from seq2seq.data.pairs.reader import iter_parallel_tsv
 from seq2seq.data.ragged import Ragged
+from seq2seq.data.report import ReadReport
 from seq2seq.data.split import DUPLICATE, TRAIN, key_hash
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers import Tokenizer, side_configs
@@ -54,7 +55,7 @@ class LabelledPairs:
         self.data = data
         self.explicit = bool(data.get("valid_path") and data.get("test_path"))
         self.files = [data["path"]] + ([data["valid_path"], data["test_path"]] if self.explicit else [])
-        self.reports = [ReadReport(str(f)) for f in self.files]
+        self.reports = [ReadReport(str(f), "pairs read") for f in self.files]
         limit = None if self.explicit else data.get("limit")
         scans = [self._scan(f, r, limit if i == 0 else None) for i, (f, r) in enumerate(zip(self.files, self.reports))]
         for report in self.reports:

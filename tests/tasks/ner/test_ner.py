@@ -78,8 +78,8 @@ def test_reader_splits_sentences_at_blank_lines_and_docstart(tmp_path):
     sentences, report = read_conll(path, ConllFormat(scheme="iob1"))
     assert [s.tokens for s in sentences] == [TOKENS, ["Hello", "."]]
     assert sentences[0].tags == IOB1 and sentences[0].line == 3
-    assert sentences[1].docstart == "-DOCSTART- -X- O O" and report.documents == 2
-    assert (report.sentences, report.tokens) == (2, 8)
+    assert sentences[1].docstart == "-DOCSTART- -X- O O" and report.extra["documents"] == 2
+    assert (report.read, report.extra["tokens"]) == (2, 8)
 
 
 def test_reader_picks_columns_and_tab_separator(tmp_path):
@@ -98,7 +98,7 @@ def test_bad_lines_name_file_and_line_or_are_skipped_and_counted(tmp_path):
         read_conll(bad_tag, ConllFormat(scheme="iob2"))
     sentences, report = read_conll(bad_tag, ConllFormat(scheme="iob2", on_error="skip"))
     assert [s.tokens for s in sentences] == [["a"], ["d"]]
-    assert report.skipped_sentences == 1 and "tag.conll:6" in report.summary()
+    assert report.malformed == 1 and "tag.conll:6" in report.summary()
     sentences, _ = read_conll(bad_tag, ConllFormat(scheme="iob1"))  # IOB1: I- may start an entity
     assert len(sentences) == 3
     open_end = write_conll(tmp_path / "end.conll", [[("a", "B-PER")]])
@@ -116,7 +116,7 @@ def test_written_predictions_read_back_as_gold_and_predicted_columns(tmp_path):
     as_pred, report = read_conll(out, ConllFormat(tag_col=-1, scheme="iob1"))
     as_gold, _ = read_conll(out, ConllFormat(tag_col=-2, scheme="iob1"))
     assert [s.tags for s in as_pred] == predicted and [s.tags for s in as_gold] == [IOB1, ["I-LOC"]]
-    assert report.documents == 1
+    assert report.extra["documents"] == 1
 
 
 # -- vocabularies and batches ----------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_embedded_sample_is_what_the_generator_writes():
     text = gen.to_conll(gen.generate_sentences(gen.DEFAULT_SENTENCES, gen.DEFAULT_SEED))
     assert (ROOT / "data" / "ner-sample.conll").read_text(encoding="utf-8") == text
     sentences, report = read_conll(ROOT / "data" / "ner-sample.conll", ConllFormat(scheme="iob2"))
-    assert report.sentences == 600 and report.documents == 24
+    assert report.read == 600 and report.extra["documents"] == 24
     kinds = {k for s in sentences for _, _, k in entities(s.tags)}
     assert kinds == {"PER", "LOC", "ORG", "MISC"}
 
@@ -256,7 +256,7 @@ def test_conll2003_files_read_with_their_published_counts():
     if not folder.is_dir():
         pytest.skip("../shared/data/ner/conll2003 is absent")
     sentences, report = read_conll(folder / "eng.testb", ConllFormat(n_cols=4, scheme="iob1"))
-    assert (report.sentences, report.tokens, report.documents) == (3453, 46435, 231)
+    assert (report.read, report.extra["tokens"], report.extra["documents"]) == (3453, 46435, 231)
     iob2 = [convert(s.tags, "iob1", "iob2") for s in sentences]
     assert all(first_violation(t, "iob2") is None for t in iob2)
 
