@@ -59,7 +59,7 @@ class BatchedDataModule(ResumableTrainData, L.LightningDataModule):
                                      seed=self.seed, num_replicas=world, rank=rank)
         if train:
             self.prepare_train_sampler(sampler)  # a resumed run skips the batches already trained on
-        workers = data.get("num_workers", 0)
+        workers = data["num_workers"]
         return DataLoader(
             dataset,
             batch_sampler=sampler,

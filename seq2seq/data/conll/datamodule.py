@@ -45,12 +45,12 @@ def read_file(data: dict, path: str) -> list[Sentence]:
 def read_raw_splits(data: dict) -> dict[str, list[Sentence]]:
     """Sentences of train/valid/test: from the split files when both are given, else a seeded split of
     ``path`` (``valid_size``/``test_size``: a count, or a fraction below 1)."""
-    if bool(data.get("valid_path")) != bool(data.get("test_path")):
+    if bool(data["valid_path"]) != bool(data["test_path"]):
         raise ConfigError("set both data.valid_path and data.test_path, or neither (then data.path is split)")
     train = read_file(data, data["path"])
-    if data.get("limit"):
+    if data["limit"]:
         train = train[: data["limit"]]
-    if data.get("valid_path"):
+    if data["valid_path"]:
         splits = {"train": train, "valid": read_file(data, data["valid_path"]),
                   "test": read_file(data, data["test_path"])}
         train_keys = sentence_keys(train)
@@ -128,13 +128,13 @@ def _build(data: dict) -> dict:
 
 def prepare_tagging(data: dict, cache_dir: str | None) -> tuple[TaggingVocab, dict[str, TagSplit]]:
     """Vocabulary and prepared splits, from the cache when the files and settings are unchanged."""
-    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data[k]]
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
         raise DataError(f"{missing[0]}: no such file; set data.path (or data.dir) to a CoNLL column file")
     settings = {k: v for k, v in data.items() if k not in LOADER_KEYS}
     key = cache_key(files, {"tagging": settings})
-    payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data))
+    payload, hit = load_or_build(cache_dir if data["cache"] else None, key, lambda: _build(data))
     if hit:
         log.info("loaded prepared data from cache entry %s", key)
     return TaggingVocab.from_state(payload["vocab"]), {k: TagSplit.from_state(v) for k, v in payload["splits"].items()}
@@ -196,6 +196,6 @@ class ConllDataModule(BatchedDataModule):
             return read_file(data, input_path)
         if split not in ("train", "valid", "test"):
             raise ConfigError(f"split={split!r} is not one of ['test', 'train', 'valid']")
-        if data.get("valid_path") and data.get("test_path") and split != "train":
+        if data["valid_path"] and data["test_path"] and split != "train":
             return read_file(data, data[f"{split}_path"])  # its own file: no need to read the others
         return read_raw_splits(data)[split]

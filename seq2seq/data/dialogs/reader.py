@@ -238,9 +238,9 @@ def read_dialog_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
     """train/valid/test pairs: from explicit split files when given (their overlap with training is counted
     in the log), else a seeded split of the dialogs of ``path`` (``dialog_grouping``)."""
     src, tgt, dialog_ids = read_dialog_units(data, data["path"])
-    if data.get("limit"):
+    if data["limit"]:
         src, tgt, dialog_ids = src[: data["limit"]], tgt[: data["limit"]], dialog_ids[: data["limit"]]
-    if data.get("valid_path") and data.get("test_path"):
+    if data["valid_path"] and data["test_path"]:
         splits = {"train": (src, tgt), "valid": read_dialog_pairs(data, data["valid_path"]),
                   "test": read_dialog_pairs(data, data["test_path"])}
         warn_pair_overlap(data, splits)
@@ -251,12 +251,12 @@ def read_dialog_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
                   f"groups of dialogs ({len(set(dialog_ids)):,} dialogs; those sharing a pair are one group)")
         parts = indices_of(labels)
         splits = {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
-    if data.get("valid_limit"):
+    if data["valid_limit"]:
         splits["valid"] = tuple(side[: data["valid_limit"]] for side in splits["valid"])
     return splits
 
 
 def dialog_input_files(data: dict) -> list[str]:
     """Every file the splits are read from (for the content-hash cache key)."""
-    paths = [data.get("path")] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    paths = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data[k]]
     return [str(f) for p in paths for f in dialog_files(data["format"], p)]

@@ -108,9 +108,9 @@ def read_raw_splits(data: dict) -> dict[str, LabeledRows]:
     """train/valid/test rows: ``valid_path``/``test_path`` where given; the others are cut from ``path``
     (its first ``limit`` rows when set) by a seeded, optionally stratified, split."""
     rows = read_rows(data, data["path"])
-    if data.get("limit"):
+    if data["limit"]:
         rows = rows.select(list(range(min(data["limit"], len(rows)))))
-    files = {name: data.get(f"{name}_path") for name in ("valid", "test")}
+    files = {name: data[f"{name}_path"] for name in ("valid", "test")}
     sizes = {name: 0 if files[name] else data[f"{name}_size"] for name in files}
     if sizes["valid"] or sizes["test"]:
         cut = stratified_split_indices if data["stratify"] else _plain_split
@@ -243,10 +243,10 @@ class PreparedLabeled:
 
 def prepare_labeled(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedLabeled:
     """Prepared splits, label names and fitted tokenizer, from the cache when inputs and settings match."""
-    files = [data[k] for k in ("path", "valid_path", "test_path") if data.get(k)]
+    files = [data[k] for k in ("path", "valid_path", "test_path") if data[k]]
     settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
     key = cache_key(files, settings)
-    payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data, tok_cfg))
+    payload, hit = load_or_build(cache_dir if data["cache"] else None, key, lambda: _build(data, tok_cfg))
     if hit:
         log.info("loaded prepared data from cache entry %s", key)
     splits = {k: LabeledSplit.from_state(v) for k, v in payload["splits"].items()}

@@ -62,7 +62,7 @@ class PairSplit:
 
 
 def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
-    if data.get("kind") == "dialog":
+    if data["kind"] == "dialog":
         return read_dialog_pairs(data, path)
     src, tgt, report = read_parallel_tsv(
         path, data["src_col"], data["tgt_col"], data["reverse"], data["normalize"], data["lowercase"],
@@ -95,17 +95,17 @@ def warn_source_overlap(data: dict, train_keys: np.ndarray, name: str, keys: np.
 def read_raw_splits(data: dict) -> dict[str, tuple[list[str], list[str]]]:
     """Texts of train/valid/test: from explicit split files when given (their overlap with training is
     counted in the log), else a leak-free seeded split of ``path`` (``seeded_pair_labels``)."""
-    if data.get("kind") == "dialog":
+    if data["kind"] == "dialog":
         return read_dialog_splits(data)
     src, tgt = read_pairs(data, data["path"])
-    if data.get("valid_path") and data.get("test_path"):
+    if data["valid_path"] and data["test_path"]:
         splits = {"train": (src, tgt), "valid": read_pairs(data, data["valid_path"]),
                   "test": read_pairs(data, data["test_path"])}
         train_keys = key_hashes(src)
         for name in ("valid", "test"):
             warn_source_overlap(data, train_keys, name, key_hashes(splits[name][0]))
         return splits
-    if data.get("limit"):
+    if data["limit"]:
         src, tgt = src[: data["limit"]], tgt[: data["limit"]]
     parts = indices_of(seeded_pair_labels(data, key_hashes(src), key_hashes(src, tgt)))
     return {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in parts.items()}
@@ -198,16 +198,16 @@ class PreparedPairs:
 
 def input_files(data: dict) -> list[str]:
     """The files a data config reads."""
-    if data.get("kind") == "dialog":
+    if data["kind"] == "dialog":
         return dialog_input_files(data)  # a directory of YAML files, or the installed chatterbot corpus
-    return [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    return [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data[k]]
 
 
 def prepare_pairs(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedPairs:
     """Prepared splits and fitted tokenizers, from the cache when the inputs and settings are unchanged."""
     settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
     key = cache_key(input_files(data), settings)
-    payload, hit = load_or_build(cache_dir if data.get("cache", True) else None, key, lambda: _build(data, tok_cfg))
+    payload, hit = load_or_build(cache_dir if data["cache"] else None, key, lambda: _build(data, tok_cfg))
     if hit:
         log.info("loaded prepared data from cache entry %s", key)
     src_tok = tokenizer_from_state(payload["tokenizers"]["source"])

@@ -53,10 +53,10 @@ class LabelledPairs:
 
     def __init__(self, data: dict):
         self.data = data
-        self.explicit = bool(data.get("valid_path") and data.get("test_path"))
+        self.explicit = bool(data["valid_path"] and data["test_path"])
         self.files = [data["path"]] + ([data["valid_path"], data["test_path"]] if self.explicit else [])
         self.reports = [ReadReport(str(f), "pairs read") for f in self.files]
-        limit = None if self.explicit else data.get("limit")
+        limit = None if self.explicit else data["limit"]
         scans = [self._scan(f, r, limit if i == 0 else None) for i, (f, r) in enumerate(zip(self.files, self.reports))]
         for report in self.reports:
             log.info(report.summary())

@@ -124,12 +124,12 @@ def read_text_splits(data: dict) -> dict[str, str]:
     """Normalised texts of train/valid/test: explicit files when ``valid_path`` and ``test_path`` are set,
     else contiguous fractions of ``path`` (after ``limit``: its first N characters)."""
     text = load_text(data, data["path"])
-    if data.get("valid_path") and data.get("test_path"):
+    if data["valid_path"] and data["test_path"]:
         return {"train": text, "valid": load_text(data, data["valid_path"]),
                 "test": load_text(data, data["test_path"])}
-    if data.get("valid_path") or data.get("test_path"):
+    if data["valid_path"] or data["test_path"]:
         raise ConfigError("set both data.valid_path and data.test_path, or neither (then path is split)")
-    if data.get("limit"):
+    if data["limit"]:
         text = text[: data["limit"]]
     return split_text(text, data["valid_size"], data["test_size"])
 
@@ -208,13 +208,13 @@ class PreparedText:
 
 def prepare_text(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedText:
     """Prepared splits and the fitted tokenizer, from the cache when the file and settings are unchanged."""
-    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data.get(k)]
+    files = [data["path"]] + [data[k] for k in ("valid_path", "test_path") if data[k]]
     for f in files:
         if not Path(f).is_file():
             raise DataError(f"{f}: no such file; set data.path to a plain UTF-8 text file")
     settings = {"data": {k: v for k, v in data.items() if k not in LOADER_KEYS}, "tokenizer": tok_cfg}
     key = cache_key(files, settings)
-    cache = cache_dir if data.get("cache", True) else None
+    cache = cache_dir if data["cache"] else None
     payload, hit = load_or_build(cache, key, lambda: _build(data, tok_cfg))
     if hit:
         log.info("loaded prepared text from cache entry %s", key)
