@@ -47,7 +47,7 @@ def train_reference(model: ReferenceSeq2Seq, cfg: dict, datamodule, bench: dict,
     memory.start()
     # The framework's Adam implementation too (optim.fused), so the optimiser is not what differs.
     opt = torch.optim.Adam(model.parameters(), lr=cfg["optim"]["lr"], betas=tuple(cfg["optim"]["betas"]),
-                           fused=cfg["optim"].get("fused", False))
+                           fused=cfg["optim"]["fused"])
     clip = cfg["trainer"]["gradient_clip_val"]
     model.train()
     clock.start()
