@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMPORARY = re.compile(r"^\..+\.tmp\d+$")  # the name atomic_path gives: .<target>.tmp<pid>
+
+
+def remove_leftover_temporaries(directory: str | Path) -> int:
+    """Delete the temporaries that a writer killed mid-write (SIGKILL, power loss) left under ``directory``;
+    the caller must hold the directory's run lock, so no live writer owns them. Returns how many."""
+    removed = 0
+    for path in Path(directory).rglob(".*.tmp*"):
+        if path.is_file() and _TEMPORARY.match(path.name):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def atomic_write(path: str | Path, data: str | bytes) -> Path:

@@ -5,10 +5,14 @@ directory stuck), and a directory that already holds a run's files is only reope
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from pathlib import Path
 
+from seq2seq.atomic import remove_leftover_temporaries
 from seq2seq.errors import RunError
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 # What a run leaves behind; Hydra's own .hydra/ and train.log are written before our code runs.
@@ -62,6 +66,8 @@ def claim_run_dir(run_dir: str | Path, resuming: bool) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     _held[run_dir] = fd
+    if resuming and (removed := remove_leftover_temporaries(run_dir)):
+        log.info("%s: removed %d half-written temporary file(s) left by the interrupted run", run_dir, removed)
 
 
 def release_run_dir(run_dir: str | Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import subprocess
@@ -34,6 +35,19 @@ def make_reversal_pairs(n: int, seed: int = 0, alphabet: str = "abcdefgh", lo: i
             seen.add(s)
             pairs.append((s, s[::-1]))
     return pairs
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_log_handlers():
+    """A test that runs a Hydra main in-process leaves Hydra's handlers on the root logger, writing to
+    pytest's captured stream; once that stream closes, every later log line (TensorBoard's reader logs
+    at INFO) prints a 'Logging error' traceback. Put the root logger back after each test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in set(root.handlers) - set(handlers):
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -94,3 +94,30 @@ def test_a_run_on_a_full_disk_stops_in_one_line_before_training(pairs, cache_dir
     with pytest.raises(RunError, match=r"config.yaml: .*no space left on the device"):
         train(compose_cfg("train", task_overrides("translation", pairs, cache_dir, run)))
     assert not (run / "config.yaml").exists() and not (run / "checkpoints").exists()
+
+
+def test_resuming_removes_the_temporaries_a_killed_writer_left(tmp_path, caplog):
+    """SIGKILL between ``torch.save`` into ``.last.ckpt.tmp<pid>`` and the rename leaves that temporary;
+    the resumed run (which holds the lock, so no live writer owns it) removes it and says so."""
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    leftovers = [run / "checkpoints" / ".last.ckpt.tmp4242", run / ".metrics.json.tmp77"]
+    kept = [run / "checkpoints" / "last.ckpt", run / "checkpoints" / ".tmpnotours", run / "notes.tmp1"]
+    for path in leftovers + kept:
+        path.write_bytes(b"x")
+    caplog.set_level("INFO", logger="seq2seq.run_dir")
+    claim_run_dir(run, resuming=True)
+    try:
+        assert not any(p.exists() for p in leftovers) and all(p.exists() for p in kept)
+        assert "removed 2 half-written temporary file(s)" in caplog.text
+    finally:
+        release_run_dir(run)
+
+
+def test_a_new_run_never_touches_another_directory_s_temporaries(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / ".config.yaml.tmp99").write_bytes(b"x")
+    claim_run_dir(run, resuming=False)  # a fresh run: nothing of ours to clean
+    release_run_dir(run)
+    assert (run / ".config.yaml.tmp99").exists()
