@@ -12,6 +12,7 @@ import torch
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
+from seq2seq.atomic import atomic_write
 from seq2seq.checkpoint import pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.decoding_config import apply_reader_overrides, validate_evaluate_config
@@ -45,7 +46,9 @@ def evaluate(cfg: DictConfig | dict) -> dict:
     metrics = {**metrics, "seconds": round(seconds, 2),
                "examples_per_second": round(metrics["examples"] / max(seconds, 1e-9), 1)}
     report = {"checkpoint": str(ckpt_path), "data": name, "decoding": cfg["decoding"], "metrics": metrics}
-    (out_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    if signatures := predictor.scorer_signatures():
+        report["signatures"] = signatures
+    atomic_write(out_dir / "metrics.json", json.dumps(report, indent=2))
     print(format_table(metrics))
     print(f"wrote {out_dir / 'metrics.json'} and the predictions beside it")
     return metrics

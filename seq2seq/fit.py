@@ -72,6 +72,8 @@ def fit(cfg: dict, kind: TaskKind, run_dir: Path, started: float) -> dict:
     if cfg["test_after_fit"]:
         tested = trainer.test(module, datamodule=datamodule, ckpt_path=metrics["best_model_path"], verbose=False)
         metrics.update({k: float(v) for k, v in (tested[0] if tested else {}).items()})
+        if tested and (signatures := module.scorer_signatures()):
+            metrics["signatures"] = signatures
     metrics["wall_time_s"] = round(time.time() - started, 1)
     if trainer.is_global_zero:
         _finish_run(cfg, trainer, run_dir, metrics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import sacrebleu
+from sacrebleu.metrics import BLEU, CHRF
 
 
 def distinct_n(hypotheses: list[str], n: int) -> float:
@@ -14,18 +15,42 @@ def distinct_n(hypotheses: list[str], n: int) -> float:
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
+TEXT_METRICS = ("bleu", "bleu_1", "bleu_2", "chrf", "exact_match", "distinct_1", "distinct_2", "avg_len")
+
+
 def text_metrics(hypotheses: list[str], references: list[str]) -> dict[str, float]:
-    """BLEU and chrF (0-100), exact match (%), distinct-1/-2 (0-1) and the average output length in
-    white-space tokens, one reference per hypothesis."""
+    """BLEU(-4), BLEU-1, BLEU-2 and chrF (0-100), exact match (%), distinct-1/-2 (0-1) and the average output
+    length in white-space tokens, one reference per hypothesis. BLEU-n is sacrebleu's corpus BLEU with
+    ``max_ngram_order=n`` (geometric mean of the 1..n-gram precisions, brevity penalty): the BLEU-1/2 that
+    dialog papers quote, at corpus level (PLATO averages NLTK's smoothed sentence BLEU instead)."""
     if len(hypotheses) != len(references):
         raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
     if not hypotheses:
-        return {"bleu": 0.0, "chrf": 0.0, "exact_match": 0.0, "distinct_1": 0.0, "distinct_2": 0.0, "avg_len": 0.0}
-    bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
+        return dict.fromkeys(TEXT_METRICS, 0.0)
+    bleu = {name: BLEU(max_ngram_order=n).corpus_score(hypotheses, [references]).score for name, n in _BLEU_ORDERS}
     chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
     exact = 100.0 * sum(h == r for h, r in zip(hypotheses, references)) / len(hypotheses)
-    return {"bleu": bleu, "chrf": chrf, "exact_match": exact, "distinct_1": distinct_n(hypotheses, 1),
+    return {**bleu, "chrf": chrf, "exact_match": exact, "distinct_1": distinct_n(hypotheses, 1),
             "distinct_2": distinct_n(hypotheses, 2), "avg_len": sum(len(h.split()) for h in hypotheses) / len(hypotheses)}
+
+
+_BLEU_ORDERS = (("bleu", 4), ("bleu_1", 1), ("bleu_2", 2))
+
+
+def scorer_signatures() -> dict[str, str]:
+    """sacrebleu's signature of each score ``text_metrics`` computes, as papers print them so that a reader
+    can tell which scorer and settings produced a number (sacrebleu's BLEU signature omits the n-gram
+    order, so it is appended)."""
+    one = (["a"], [["a"]])
+    signatures = {}
+    for name, n in _BLEU_ORDERS:
+        scorer = BLEU(max_ngram_order=n)
+        scorer.corpus_score(*one)  # the signature names the reference count, known only after a call
+        signatures[name] = str(scorer.get_signature()) + ("" if n == 4 else f"|ngram:{n}")
+    chrf = CHRF()
+    chrf.corpus_score(*one)
+    signatures["chrf"] = str(chrf.get_signature())
+    return signatures
 
 
 def perplexity(mean_nll: float) -> float:

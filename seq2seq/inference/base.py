@@ -106,6 +106,10 @@ class Predictor:
         section, plus ``format``)."""
         raise NotImplementedError
 
+    def scorer_signatures(self) -> dict[str, str]:
+        """sacrebleu's signature of each BLEU/chrF that ``evaluate`` reports (see ``BaseTask``); empty here."""
+        return {}
+
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir) -> dict:
         """Score ``split`` of the run's data (or the file ``input_path``), write predictions into
         ``out_dir``, return metrics including ``examples``."""

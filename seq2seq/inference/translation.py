@@ -86,6 +86,11 @@ class TranslationPredictor(TranslationIO, Predictor):
         (Path(out_dir) / "predictions.txt").write_text("".join(o + "\n" for o in outputs), encoding="utf-8")
         return {**metrics, "examples": len(sources)}
 
+    def scorer_signatures(self) -> dict[str, str]:
+        from seq2seq.metrics import scorer_signatures
+
+        return scorer_signatures()
+
     def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
         """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
         from seq2seq.metrics import perplexity, text_metrics  # sacrebleu: only evaluate pays its import

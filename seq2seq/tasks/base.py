@@ -35,6 +35,12 @@ class BaseTask(L.LightningModule):
     # The names (without "val/") that finish_eval("val") logs, and per-class families such as "f1_<label>":
     # task.monitor is checked against them before training.
     val_metrics: tuple[str, ...] = ()
+
+    @staticmethod
+    def scorer_signatures() -> dict[str, str]:
+        """Which external scorer and settings produced each metric (sacrebleu's signatures for BLEU/chrF),
+        written into metrics.json beside the test scores; empty for tasks scored by this project alone."""
+        return {}
     val_metric_prefixes: tuple[str, ...] = ()
 
     def __init__(self):

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hydra.utils import to_absolute_path
 
 from seq2seq.inference.translation import TranslationPredictor, build_seq2seq_model, search
-from seq2seq.metrics import perplexity, text_metrics
+from seq2seq.metrics import TEXT_METRICS, perplexity, scorer_signatures, text_metrics
 from seq2seq.models.attention import coverage_loss
 from seq2seq.models.pretrained import load_pretrained
 from seq2seq.models.search import SearchResult
@@ -36,7 +36,11 @@ def teacher_forcing_ratio(tf: dict, step: int) -> float:
 class Seq2SeqTask(BaseTask):
     kind = "seq2seq"
     predictor_class = TranslationPredictor
-    val_metrics = ("loss", "ppl", "bleu", "chrf", "exact_match", "distinct_1", "distinct_2", "avg_len")
+    val_metrics = ("loss", "ppl", *TEXT_METRICS)
+
+    @staticmethod
+    def scorer_signatures() -> dict[str, str]:
+        return scorer_signatures()
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
                  src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict | None = None):

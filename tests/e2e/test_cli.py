@@ -75,6 +75,8 @@ def test_evaluate_and_predict_from_another_directory(trained, tmp_path):
     assert "chrf" in result.stdout
     report = json.loads((run / "eval" / "test" / "metrics.json").read_text())
     assert report["metrics"]["examples"] == 20 and report["decoding"]["beam_size"] == 3
+    assert set(report["signatures"]) == {"bleu", "bleu_1", "bleu_2", "chrf"}  # sacrebleu's, beside the scores
+    assert {"bleu_1", "bleu_2"} <= set(report["metrics"])
     assert len((run / "eval" / "test" / "predictions.txt").read_text().splitlines()) == 20
     result = run_cli("seq2seq.predict", [f"ckpt_path={ckpt}", "decoding.beam_size=2"], elsewhere, stdin="abc\nhgfe\n")
     assert result.returncode == 0, result.stderr

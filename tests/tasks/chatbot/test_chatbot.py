@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from conftest import compose_cfg
 
 from seq2seq.data.dialogs.reader import dialog_pairs, read_dialog_pairs, read_dialog_splits
 from seq2seq.errors import DataError
-from seq2seq.metrics import distinct_n, text_metrics
+from seq2seq.metrics import distinct_n, scorer_signatures, text_metrics
 from seq2seq.train_config import validate_train_config
 
 BASE = {"kind": "dialog", "format": "chatterbot", "context_turns": 1, "separator": " <sep> ", "normalize": "nfc",
@@ -131,6 +133,18 @@ def test_distinct_n_by_hand():
     assert text_metrics(["yes yes", "yes yes"], ["a", "b"])["distinct_1"] == pytest.approx(0.25)
 
 
+def test_bleu_1_and_2_by_hand():
+    # hypothesis "the cat sat on" vs reference "the cat is on the mat": unigram precision 3/4, bigram 1/3
+    # ("the cat"), brevity penalty exp(1 - 6/4); BLEU-2 is the geometric mean of the two precisions.
+    m = text_metrics(["the cat sat on"], ["the cat is on the mat"])
+    brevity = math.exp(1 - 6 / 4)
+    assert m["bleu_1"] == pytest.approx(100 * brevity * 3 / 4)
+    assert m["bleu_2"] == pytest.approx(100 * brevity * math.sqrt(3 / 4 * 1 / 3))
+    signatures = scorer_signatures()
+    assert signatures["bleu_2"].endswith("|ngram:2") and "tok:13a" in signatures["bleu"]
+    assert signatures["chrf"].startswith("nrefs:1|") and "nc:6" in signatures["chrf"]
+
+
 # -- end to end: train, then chat through a pipe ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def chatbot_ckpt(tmp_path_factory) -> Path:
@@ -145,8 +159,11 @@ def chatbot_ckpt(tmp_path_factory) -> Path:
                  "tokenizer.vocab_size=60", f"paths.output_dir={tmp / 'run'}", f"paths.cache_dir={tmp / 'cache'}",
                  "debug=fast", "trainer.accelerator=cpu", "trainer.devices=1"]
     metrics = train(compose_cfg("train", overrides))
-    for key in ("test/loss", "test/ppl", "test/bleu", "test/distinct_1", "test/distinct_2", "test/avg_len"):
+    for key in ("test/loss", "test/ppl", "test/bleu", "test/bleu_1", "test/bleu_2", "test/distinct_1",
+                "test/distinct_2", "test/avg_len"):
         assert key in metrics, key
+    written = json.loads((tmp / "run" / "metrics.json").read_text())
+    assert written["signatures"] == scorer_signatures()  # which scorer produced the test scores
     return tmp / "run" / "checkpoints" / "best.ckpt"
 
 
