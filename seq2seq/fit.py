@@ -69,7 +69,9 @@ def fit(cfg: dict, kind: TaskKind, run_dir: Path, started: float) -> dict:
     except ValueError as err:
         raise _interval_error(err, cfg["trainer"]) from err
     metrics = fit_outcome(cfg, trainer, run_dir)
-    if cfg["test_after_fit"]:
+    if cfg["test_after_fit"] and not datamodule.has_test_split:
+        log.info("no test split (data.test_size=0): skipping the test after training")
+    elif cfg["test_after_fit"]:
         tested = trainer.test(module, datamodule=datamodule, ckpt_path=metrics["best_model_path"], verbose=False)
         metrics.update({k: float(v) for k, v in (tested[0] if tested else {}).items()})
         if tested and (signatures := module.scorer_signatures()):

@@ -19,6 +19,7 @@ class ResumableTrainData:
     training loader."""
 
     _resume_point: tuple[int, int] | None = None
+    has_test_split: bool = True  # the text LM's data.test_size=0 has none: the run then skips its test
 
     def state_dict(self) -> dict:
         trainer = getattr(self, "trainer", None)

@@ -86,6 +86,8 @@ class LMPredictor(LMIO, Predictor):
             name, text = Path(input_path).name, load_text(data, input_path)
         else:
             texts = read_text_splits(data)
+            if split == "test" and "test" not in texts:
+                raise ConfigError("this run has no test split (data.test_size=0); use split=valid or input=<file>")
             if split not in texts:
                 raise ConfigError(f"split={split!r} is not one of {sorted(texts)}")
             name, text = split, texts[split]

@@ -22,7 +22,7 @@ class TextDataConfig:
     lowercase: bool = False
     whitespace: Whitespace = Whitespace.fold  # fold: runs of spaces/tabs → one space, newlines kept
     valid_size: float = split_size(0.05, positive=True)  # < 1: a fraction of the characters; >= 1: a number
-    test_size: float = split_size(0.05, positive=True)
+    test_size: float = split_size(0.05)  # 0: no test split (train, then valid to the end of the text)
     limit: Optional[int] = ranged(None, ge=1)  # use only the first N characters
     on_error: OnError = OnError.error  # undecodable (non-UTF-8) lines: stop, or skip and count
     batch_size: int = ranged(32, ge=1)  # streams (batch rows) per rank in training

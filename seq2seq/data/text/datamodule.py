@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 from seq2seq.data.base import ResumableTrainData
 from seq2seq.data.text.preparation import PreparedText, TextSplit, prepare_text
 from seq2seq.data.text.streams import StreamWindows, WindowSampler, check_stream_count
+from seq2seq.errors import ConfigError
 from seq2seq.tokenizers import Tokenizer
 
 STAGE_SPLITS = {"train": "train", "val": "valid", "test": "test"}
@@ -32,9 +33,10 @@ class TextDataModule(ResumableTrainData, L.LightningDataModule):
         if self.prepared is None:
             self.prepared = prepare_text(self.data_cfg, self.tokenizer_cfg, self.cache_dir)
         if self.trainer is not None:  # inside fit/test: fail now, not at the first validation
-            for name in STAGE_SPLITS:
-                rows, world, _ = self._rows_world_rank(name)
-                check_stream_count(len(self.split(STAGE_SPLITS[name]).ids), rows, world, STAGE_SPLITS[name])
+            for step, name in STAGE_SPLITS.items():
+                if name in self.prepared.splits:  # no test split with data.test_size=0
+                    rows, world, _ = self._rows_world_rank(step)
+                    check_stream_count(len(self.split(name).ids), rows, world, name)
 
     def _rows_world_rank(self, stage: str) -> tuple[int, int, int]:
         d = self.data_cfg
@@ -47,7 +49,14 @@ class TextDataModule(ResumableTrainData, L.LightningDataModule):
     def tokenizer(self) -> Tokenizer:
         return self.prepared.tokenizer
 
+    @property
+    def has_test_split(self) -> bool:
+        """False with ``data.test_size=0``: the text is cut into train and valid only."""
+        return "test" in self.prepared.splits
+
     def split(self, name: str) -> TextSplit:
+        if name not in self.prepared.splits:
+            raise ConfigError(f"this run has no {name} split (data.test_size=0); set data.test_size > 0")
         return self.prepared.splits[name]
 
     def windows(self, stage: str) -> StreamWindows:

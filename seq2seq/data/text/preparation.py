@@ -84,10 +84,14 @@ def load_text(data: dict, path: str) -> str:
     return text
 
 
-def _chars(size: float, total: int, name: str) -> int:
-    """``size`` < 1 is a fraction of ``total`` characters, ``size`` >= 1 a number of characters."""
-    if size <= 0:
-        raise ConfigError(f"data.{name}={size} must be > 0 (a fraction below 1 or a number of characters)")
+def _chars(size: float, total: int, name: str, zero_ok: bool = False) -> int:
+    """``size`` < 1 is a fraction of ``total`` characters, ``size`` >= 1 a number of characters; 0 (only
+    with ``zero_ok``) is none."""
+    if size < 0 or (size == 0 and not zero_ok):
+        least = ">= 0 (0: no test split)" if zero_ok else "> 0"
+        raise ConfigError(f"data.{name}={size} must be {least} (a fraction below 1 or a number of characters)")
+    if size == 0:
+        return 0
     return max(1, round(size * total)) if size < 1 else int(size)
 
 
@@ -104,15 +108,19 @@ def _snap(text: str, pos: int, limit: int) -> int:
 
 
 def split_text(text: str, valid_size: float, test_size: float) -> dict[str, str]:
-    """Contiguous train / valid / test parts of ``text``, in this order (never shuffled)."""
+    """Contiguous train / valid / test parts of ``text``, in this order (never shuffled). Each cut moves
+    forward to the next line start (else word start), so a part is a little shorter than asked.
+    ``test_size=0``: no test part; valid runs to the end of the text (still from a line start)."""
     n = len(text)
-    n_valid, n_test = _chars(valid_size, n, "valid_size"), _chars(test_size, n, "test_size")
+    n_valid, n_test = _chars(valid_size, n, "valid_size"), _chars(test_size, n, "test_size", zero_ok=True)
     if n_valid + n_test >= n:
         raise ConfigError(f"data.valid_size and data.test_size take {n_valid}+{n_test} of {n} characters, "
                           "leaving no training text; lower them")
-    valid_end = _snap(text, n - n_test, n)
+    valid_end = _snap(text, n - n_test, n) if n_test else n
     train_end = _snap(text, n - n_test - n_valid, valid_end)
-    parts = {"train": text[:train_end], "valid": text[train_end:valid_end], "test": text[valid_end:]}
+    parts = {"train": text[:train_end], "valid": text[train_end:valid_end]}
+    if n_test:
+        parts["test"] = text[valid_end:]
     empty = [k for k, v in parts.items() if not v]
     if empty:
         raise ConfigError(f"the {empty[0]} split is empty ({n} characters in all); raise data.valid_size / "
@@ -122,7 +130,8 @@ def split_text(text: str, valid_size: float, test_size: float) -> dict[str, str]
 
 def read_text_splits(data: dict) -> dict[str, str]:
     """Normalised texts of train/valid/test: explicit files when ``valid_path`` and ``test_path`` are set,
-    else contiguous fractions of ``path`` (after ``limit``: its first N characters)."""
+    else contiguous fractions of ``path`` (after ``limit``: its first N characters; no test with
+    ``test_size=0``)."""
     text = load_text(data, data["path"])
     if data["valid_path"] and data["test_path"]:
         return {"train": text, "valid": load_text(data, data["valid_path"]),
@@ -192,7 +201,7 @@ def _build(data: dict, tok_cfg: dict) -> dict:
     start = time.perf_counter()
     texts = read_text_splits(data)
     tokenizer = fit_text_tokenizer(tok_cfg, texts["train"])
-    splits = {name: encode_text(tokenizer, texts[name], name) for name in SPLITS}
+    splits = {name: encode_text(tokenizer, texts[name], name) for name in SPLITS if name in texts}
     log.info("prepared %s (characters/tokens) with a vocabulary of %d in %.1fs",
              ", ".join(f"{k}={len(v.text)}/{len(v.ids)}" for k, v in splits.items()), tokenizer.vocab_size,
              time.perf_counter() - start)
@@ -219,4 +228,6 @@ def prepare_text(data: dict, tok_cfg: dict, cache_dir: str | None) -> PreparedTe
     if hit:
         log.info("loaded prepared text from cache entry %s", key)
     splits = {k: TextSplit(v["text"], v["ids"].numpy()) for k, v in payload["splits"].items()}
+    if "test" not in splits:
+        log.info("no test split (data.test_size=0): train is the text before the validation part")
     return PreparedText(tokenizer_from_state(payload["tokenizer"]), splits)
