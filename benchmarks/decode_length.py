@@ -33,7 +33,10 @@ import time
 
 import torch
 
+from seq2seq.hydra_schemas import schema_defaults
+from seq2seq.inference.translation import build_seq2seq_model
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 
 BUCKETS = ((10, 50), (50, 100), (100, 200), (200, 300), (300, 400), (400, 500))
 SOURCES = (100, 200, 400, 800, 1600, 3200, 6400, 12800, 16000)
@@ -139,8 +142,9 @@ def source_table(search, model, args) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.manual_seed(0)
-    model = Seq2SeqModel(args.vocab, args.vocab, "lstm", embedding_dim=64, hidden_size=args.hidden,
-                         encoder_layers=1, decoder_layers=1, bidirectional=True, attention="general").eval()
+    config = {**schema_defaults(Seq2SeqModelConfig), "cell": "lstm", "embedding_dim": 64, "hidden_size": args.hidden,
+              "encoder_layers": 1, "decoder_layers": 1, "bidirectional": True, "attention": "general"}
+    model = build_seq2seq_model(config, args.vocab, args.vocab).eval()
     search = load_search(args.search)
     print(f"search: {search.__file__}; clock: {args.clock}; threads: {torch.get_num_threads()} "
           f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}); load average {os.getloadavg()[0]:.2f}")

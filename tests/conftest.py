@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import random
@@ -14,7 +15,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from seq2seq.hydra_schemas import config_dir
+from seq2seq.hydra_schemas import config_dir, schema_defaults
 
 # Small recurrent models run fastest on one thread, and two threads spinning at every op's barrier make
 # them many times slower when the cores are shared. Subprocesses (CLI tests) inherit the variable.
@@ -35,6 +36,14 @@ def make_reversal_pairs(n: int, seed: int = 0, alphabet: str = "abcdefgh", lo: i
             seen.add(s)
             pairs.append((s, s[::-1]))
     return pairs
+
+
+def model_from_schema(cls: type, schema: type, *sizes, **overrides):
+    """``cls(*sizes, ...)``, a model whose constructor has no defaults, with the schema's default for every
+    argument not in ``overrides`` (an unknown override still fails in the constructor)."""
+    params = inspect.signature(cls).parameters
+    defaults = {k: v for k, v in schema_defaults(schema).items() if k in params}
+    return cls(*sizes, **{**defaults, **overrides})
 
 
 @pytest.fixture(autouse=True)

@@ -60,10 +60,10 @@ def mlp(sizes: list[int], dropout: float) -> nn.Sequential:
 
 
 class SequenceClassifier(nn.Module):
-    def __init__(self, vocab_size: int, num_classes: int, cell: str = "lstm", embedding_dim: int = 128,
-                 hidden_size: int = 128, num_layers: int = 1, bidirectional: bool = True, dropout: float = 0.0,
-                 rnn_nonlinearity: str = "tanh", pooling: str = "attention", mlp_hidden: list[int] = (),
-                 mlp_dropout: float = 0.0):
+    # Keyword-only, no defaults: the values come from the validated ``model`` section (ClassifierModelConfig).
+    def __init__(self, vocab_size: int, num_classes: int, *, cell: str, embedding_dim: int, hidden_size: int,
+                 num_layers: int, bidirectional: bool, dropout: float, rnn_nonlinearity: str, pooling: str,
+                 mlp_hidden: list[int], mlp_dropout: float):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {POOLINGS}")

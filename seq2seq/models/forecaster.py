@@ -30,10 +30,10 @@ LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
 
 
 class Forecaster(nn.Module):
-    def __init__(self, n_inputs: int, target_index: list[int], horizon: int, cell: str = "lstm",
-                 hidden_size: int = 64, num_layers: int = 1, dropout: float = 0.0, head: str = "direct",
-                 residual: bool = True, subtract_last: bool = False, loss: str = "mse",
-                 rnn_nonlinearity: str = "tanh"):
+    # Keyword-only, no defaults: the values come from the validated ``model`` section (ForecasterModelConfig).
+    def __init__(self, n_inputs: int, target_index: list[int], horizon: int, *, cell: str, hidden_size: int,
+                 num_layers: int, dropout: float, head: str, residual: bool, subtract_last: bool, loss: str,
+                 rnn_nonlinearity: str):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head={head!r}; choose one of {HEADS}")

@@ -22,10 +22,10 @@ class RNNLanguageModel(nn.Module):
     ``hidden_size != embedding_dim`` a linear projection maps the top layer's outputs to the embedding size.
     """
 
-    def __init__(self, vocab_size: int, cell: str = "lstm", embedding_dim: int = 128, hidden_size: int = 256,
-                 num_layers: int = 2, dropout: float = 0.0, tie_weights: bool = False,
-                 rnn_nonlinearity: str = "tanh", cell_impl: str = "builtin", recurrent_dropout: float = 0.0,
-                 layer_norm: bool = False):
+    # Keyword-only, no defaults: the values come from the validated ``model`` section (LMModelConfig).
+    def __init__(self, vocab_size: int, *, cell: str, embedding_dim: int, hidden_size: int, num_layers: int,
+                 dropout: float, tie_weights: bool, rnn_nonlinearity: str, cell_impl: str,
+                 recurrent_dropout: float, layer_norm: bool):
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embedding_dim)

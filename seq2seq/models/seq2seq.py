@@ -43,13 +43,13 @@ class Generator(nn.Module):
 
 
 class Seq2SeqModel(nn.Module):
-    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, cell: str = "lstm", embedding_dim: int = 128,
-                 hidden_size: int = 256, encoder_layers: int = 2, decoder_layers: int = 2,
-                 decoder_hidden_size: int | None = None, bidirectional: bool = True,
-                 bidirectional_merge: str = "concat", attention: str = "general", input_feed: bool = False,
-                 bridge: str = "copy", dropout: float = 0.0, rnn_nonlinearity: str = "tanh",
-                 cell_impl: str = "builtin", recurrent_dropout: float = 0.0, layer_norm: bool = False,
-                 tie_embeddings: bool = False, share_embeddings: bool = False, coverage: bool = False):
+    # Keyword-only and without defaults: each value comes from the validated ``model`` section, whose schema
+    # (seq2seq.tasks.seq2seq_config.Seq2SeqModelConfig) holds the one default of every key.
+    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, *, cell: str, embedding_dim: int,
+                 hidden_size: int, encoder_layers: int, decoder_layers: int, decoder_hidden_size: int | None,
+                 bidirectional: bool, bidirectional_merge: str, attention: str, input_feed: bool, bridge: str,
+                 dropout: float, rnn_nonlinearity: str, cell_impl: str, recurrent_dropout: float,
+                 layer_norm: bool, tie_embeddings: bool, share_embeddings: bool, coverage: bool):
         super().__init__()
         cells = CellOptions(cell_impl, recurrent_dropout, layer_norm)
         self.encoder = RNNEncoder(src_vocab_size, embedding_dim, hidden_size, encoder_layers, cell, bidirectional,

@@ -53,11 +53,11 @@ class TokenFeatures(nn.Module):
 
 
 class Tagger(nn.Module):
-    def __init__(self, num_words: int, num_chars: int, tags: list[str], scheme: str, embedding_dim: int = 100,
-                 char_encoder: str = "cnn", char_dim: int = 30, char_hidden: int = 100, char_kernel: int = 3,
-                 casing_dim: int = 10, cell: str = "lstm", hidden_size: int = 100, encoder_layers: int = 1,
-                 dropout: float = 0.5, word_dropout: float = 0.25, output: str = "crf", constrained: bool = True,
-                 packed: bool = False):
+    # Keyword-only, no defaults: the values come from the validated ``model`` section (TaggerModelConfig).
+    def __init__(self, num_words: int, num_chars: int, tags: list[str], scheme: str, *, embedding_dim: int,
+                 char_encoder: str, char_dim: int, char_hidden: int, char_kernel: int, casing_dim: int, cell: str,
+                 hidden_size: int, encoder_layers: int, dropout: float, word_dropout: float, output: str,
+                 constrained: bool, packed: bool):
         super().__init__()
         if output not in ("crf", "softmax"):
             raise ValueError(f"unknown output layer {output!r}; choose crf or softmax")

@@ -14,11 +14,13 @@ import random
 import numpy as np
 import pytest
 import torch
+from conftest import model_from_schema
 from torch import nn
 
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import greedy_search
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.tokenizers import EOS, PAD
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
@@ -78,8 +80,8 @@ def test_learns_to_reverse_with_antidiagonal_attention(attention, input_feed, ce
     strings = reversal_strings()
     items = [(i, np.array(s), np.array(s[::-1])) for i, s in enumerate(strings)]
     everything = collate_pairs(items)
-    model = Seq2SeqModel(VOCAB, VOCAB, cell=cell, embedding_dim=32, hidden_size=64, encoder_layers=1,
-                         decoder_layers=1, bidirectional=True, attention=attention, input_feed=input_feed,
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, VOCAB, VOCAB, cell=cell, embedding_dim=32, hidden_size=64,
+                              encoder_layers=1, decoder_layers=1, bidirectional=True, attention=attention, input_feed=input_feed,
                          bridge="copy", dropout=0.0, coverage=coverage)
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)

@@ -39,7 +39,9 @@ READER = {"format": "tsv", "delimiter": None, "header": False, "text_col": 0, "l
 @pytest.mark.parametrize("cell,bidirectional,layers", [("lstm", True, 2), ("gru", False, 1), ("rnn", True, 1)])
 def test_padded_batch_gives_each_examples_own_logits(pooling, cell, bidirectional, layers):
     torch.manual_seed(0)
-    model = SequenceClassifier(30, 3, cell, 8, 6, layers, bidirectional, 0.0, "tanh", pooling, [5]).double().eval()
+    model = SequenceClassifier(30, 3, cell=cell, embedding_dim=8, hidden_size=6, num_layers=layers,
+                               bidirectional=bidirectional, dropout=0.0, rnn_nonlinearity="tanh", pooling=pooling,
+                               mlp_hidden=[5], mlp_dropout=0.0).double().eval()
     with torch.no_grad():
         model.encoder.embedding.weight[PAD] = 100 * torch.randn(8, dtype=torch.float64)  # junk padding vector
     gen = torch.Generator().manual_seed(1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, compose_cfg
+from conftest import ROOT, compose_cfg, model_from_schema
 
 from seq2seq.checkpoint import load_task
 from seq2seq.data.series.datamodule import ForecastDataModule, WindowDataset, prepare_series
@@ -30,6 +30,7 @@ from seq2seq.forecast_metrics import (
 )
 from seq2seq.models.forecaster import Forecaster
 from seq2seq.tasks.forecast import write_forecasts
+from seq2seq.tasks.forecast_config import ForecasterModelConfig
 from seq2seq.train_config import validate_train_config
 
 sys.path.insert(0, str(ROOT / "data"))
@@ -194,8 +195,8 @@ def test_smape_of_zero_forecast_for_zero_truth_is_zero():
 def make_forecaster(head: str, cell: str = "gru", residual: bool = True, subtract_last: bool = False,
                     seed: int = 0) -> Forecaster:
     torch.manual_seed(seed)
-    model = Forecaster(n_inputs=3, target_index=[2, 0], horizon=6, cell=cell, hidden_size=7, num_layers=2,
-                       head=head, residual=residual, subtract_last=subtract_last)
+    model = model_from_schema(Forecaster, ForecasterModelConfig, 3, [2, 0], 6, cell=cell, hidden_size=7, num_layers=2,
+                              head=head, residual=residual, subtract_last=subtract_last)
     return model.double().eval()
 
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import LM_TEXT as TEXT
-from conftest import ROOT, compose_cfg, lm_overrides
+from conftest import ROOT, compose_cfg, lm_overrides, model_from_schema
 
 from seq2seq.data.text.datamodule import TextDataModule
 from seq2seq.data.text.preparation import (
@@ -33,6 +33,7 @@ from seq2seq.errors import ConfigError, DataError
 from seq2seq.models.lm import NEVER_GENERATED, RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState
 from seq2seq.tasks.lm import LanguageModelTask
+from seq2seq.tasks.lm_config import LMModelConfig
 from seq2seq.tokenizers import BOS, PAD
 from seq2seq.train_config import validate_train_config
 
@@ -208,9 +209,11 @@ def test_training_loop_carries_state_within_an_epoch_and_resets_it_at_epoch_star
 
 # -- model and generation -----------------------------------------------------------------------------------
 def test_weight_tying_shares_the_embedding_matrix():
-    tied = RNNLanguageModel(20, "gru", embedding_dim=8, hidden_size=8, num_layers=1, tie_weights=True)
+    tied = model_from_schema(RNNLanguageModel, LMModelConfig, 20, cell="gru", embedding_dim=8, hidden_size=8,
+                             num_layers=1, dropout=0.0, tie_weights=True)
     assert tied.output.weight is tied.embedding.weight and tied.projection is None
-    projected = RNNLanguageModel(20, "lstm", embedding_dim=8, hidden_size=16, num_layers=2, tie_weights=True)
+    projected = model_from_schema(RNNLanguageModel, LMModelConfig, 20, cell="lstm", embedding_dim=8, hidden_size=16,
+                                  num_layers=2, dropout=0.0, tie_weights=True)
     logits, (h, c) = projected(torch.randint(4, 20, (3, 5)))
     assert projected.output.weight is projected.embedding.weight and logits.shape == (3, 5, 20)
     assert h.shape == c.shape == (2, 3, 16)
@@ -218,7 +221,8 @@ def test_weight_tying_shares_the_embedding_matrix():
 
 def test_generation_is_reproducible_with_a_seed_and_greedy_at_temperature_zero():
     torch.manual_seed(0)
-    model = RNNLanguageModel(30, "lstm", 8, 16, 2).eval()
+    model = model_from_schema(RNNLanguageModel, LMModelConfig, 30, cell="lstm", embedding_dim=8, hidden_size=16,
+                              num_layers=2, dropout=0.0).eval()
     prompt = torch.tensor([[BOS, 5, 6, 7], [BOS, 9, 9, 9]])
 
     def draw(seed, **kw):

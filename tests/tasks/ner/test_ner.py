@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, SHARED_DATA, compose_cfg
+from conftest import ROOT, SHARED_DATA, compose_cfg, model_from_schema
 from seqeval.metrics.sequence_labeling import get_entities
 
 from seq2seq.data.conll.collate import collate_tagging
@@ -22,6 +22,7 @@ from seq2seq.errors import DataError
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.models.tagger import Tagger
 from seq2seq.tagging_metrics import confusion_counts, entity_metrics, tag_confusion
+from seq2seq.tasks.tagging_config import TaggerModelConfig
 
 # One sentence, the same entities in the three schemes: [Peter Blackburn](PER) [EU](ORG) [Rome](LOC)
 # [Milan](LOC) (two adjacent LOC entities: IOB1 needs B- on the second), then O.
@@ -147,8 +148,8 @@ def test_collate_shares_characters_of_repeated_forms():
 # -- the model -------------------------------------------------------------------------------------------
 def small_tagger(vocab: TaggingVocab, **kw) -> Tagger:
     torch.manual_seed(0)
-    return Tagger(len(vocab.words), len(vocab.chars), vocab.tags, vocab.scheme, embedding_dim=8, char_dim=5,
-                  char_hidden=6, casing_dim=3, hidden_size=7, encoder_layers=2, **kw).eval()
+    return model_from_schema(Tagger, TaggerModelConfig, len(vocab.words), len(vocab.chars), vocab.tags, vocab.scheme,
+                             embedding_dim=8, char_dim=5, char_hidden=6, casing_dim=3, hidden_size=7, encoder_layers=2, **kw).eval()
 
 
 @pytest.mark.parametrize("options", [{"output": "crf"}, {"output": "softmax"}, {"output": "softmax", "constrained": False},
@@ -200,7 +201,8 @@ def test_pretrained_vectors_from_glove_and_word2vec_text(tmp_path):
     glove.write_text("paris 1 2 3\nis 4 5 6\nunused 7 8 9\nParis 0 0 0\n", encoding="utf-8")
     ids, vectors, lines = read_vectors(glove, vocab.words.stoi, 3, vocab.word_key)
     assert lines == 4 and ids.tolist() == sorted([vocab.words.id("paris"), vocab.words.id("is")])
-    model = Tagger(len(vocab.words), len(vocab.chars), vocab.tags, vocab.scheme, embedding_dim=3, hidden_size=4)
+    model = model_from_schema(Tagger, TaggerModelConfig, len(vocab.words), len(vocab.chars), vocab.tags, vocab.scheme,
+                              embedding_dim=3, hidden_size=4)
     model.load_vectors(ids, vectors, freeze=True)
     weight = model.features.words.weight
     assert weight[vocab.words.id("paris")].tolist() == [1, 2, 3]  # the first vector for a key wins

@@ -95,15 +95,17 @@ def test_layer_norm_lstm_runs_and_normalises_gates():
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_whole_model_with_reference_cells_equals_builtin(cell):
     import numpy as np
+    from conftest import model_from_schema
 
     from seq2seq.data.pairs.collate import collate_pairs
     from seq2seq.models.seq2seq import Seq2SeqModel
+    from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 
     kwargs = dict(cell=cell, embedding_dim=6, hidden_size=5, encoder_layers=2, decoder_layers=2,
-                  bidirectional=True, attention="general")
+                  bidirectional=True, attention="general", dropout=0.0)
     torch.manual_seed(0)
-    builtin = Seq2SeqModel(9, 11, **kwargs).eval()
-    reference = Seq2SeqModel(9, 11, cell_impl="reference", **kwargs).eval()
+    builtin = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 9, 11, **kwargs).eval()
+    reference = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 9, 11, cell_impl="reference", **kwargs).eval()
     reference.load_state_dict(builtin.state_dict())
     batch = collate_pairs([(0, np.array([4, 5, 6]), np.array([7, 8])), (1, np.array([5]), np.array([4, 5, 6, 7]))])
     a, _ = builtin(batch["src"], batch["src_lengths_cpu"], batch["tgt_in"])

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import compose_cfg
+from conftest import compose_cfg, model_from_schema
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.tokenizers import EOS, PAD
 from seq2seq.train import train
 
@@ -59,8 +60,9 @@ def train_steps(model: Seq2SeqModel, batch: dict, steps: int = 3) -> list[float]
                               for c, a, f, b in COMBINATIONS])
 def test_every_combination_trains_and_decodes(cell, attention, input_feed, bidirectional):
     torch.manual_seed(COMBINATIONS.index((cell, attention, input_feed, bidirectional)))
-    model = Seq2SeqModel(VOCAB, VOCAB, cell=cell, embedding_dim=8, hidden_size=8, encoder_layers=1,
-                         decoder_layers=1, bidirectional=bidirectional, attention=attention, input_feed=input_feed)
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, VOCAB, VOCAB, cell=cell, embedding_dim=8, hidden_size=8,
+                              encoder_layers=1, decoder_layers=1, bidirectional=bidirectional,
+                              attention=attention, input_feed=input_feed, dropout=0.0)
     batch = padded_batch(0)
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
     losses = train_steps(model, batch)

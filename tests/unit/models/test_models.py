@@ -11,12 +11,14 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from conftest import model_from_schema
 
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.attention import Attention
 from seq2seq.models.bridge import Bridge
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 VOCAB = 11
@@ -47,7 +49,7 @@ def make_model(seed: int = 0, cell: str = "gru", attention: str = "general", inp
                bidirectional: bool = True, bridge: str = "copy", encoder_layers: int = 2,
                decoder_layers: int = 2, hidden_size: int = 5, **kwargs) -> Seq2SeqModel:
     torch.manual_seed(seed)
-    model = Seq2SeqModel(VOCAB, VOCAB, cell=cell, embedding_dim=4, hidden_size=hidden_size,
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, VOCAB, VOCAB, cell=cell, embedding_dim=4, hidden_size=hidden_size,
                          encoder_layers=encoder_layers, decoder_layers=decoder_layers,
                          bidirectional=bidirectional, attention=attention, input_feed=input_feed,
                          bridge=bridge, dropout=0.0, **kwargs)
@@ -324,8 +326,9 @@ def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant()
     from seq2seq.data.pairs.collate import collate_pairs
 
     torch.manual_seed(0)
-    model = Seq2SeqModel(12, 12, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,
-                         tie_embeddings=True, share_embeddings=True).double().eval()
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 12, 12, embedding_dim=6, hidden_size=5, encoder_layers=1,
+                              decoder_layers=1, dropout=0.0, tie_embeddings=True,
+                              share_embeddings=True).double().eval()
     assert model.generator.out.weight is model.decoder.embedding.weight is model.encoder.embedding.weight
     assert model.generator.proj is not None  # decoder size 10 != embedding 6: projected first
     names = {n for n, _ in model.named_parameters()}
@@ -335,7 +338,7 @@ def test_tied_and_shared_embeddings_are_one_tensor_and_still_padding_invariant()
     alone, _ = model(*[collate_pairs(items[1:])[k] for k in ("src", "src_lengths_cpu", "tgt_in")])
     assert torch.allclose(both[1, :4], alone[0], atol=1e-10)
     with pytest.raises(ValueError, match="one vocabulary"):
-        Seq2SeqModel(12, 13, share_embeddings=True)
+        model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 12, 13, share_embeddings=True)
 
 
 @pytest.mark.parametrize("input_feed", [False, True])
@@ -345,8 +348,8 @@ def test_scheduled_sampling_at_ratio_one_equals_teacher_forcing(input_feed):
     from seq2seq.data.pairs.collate import collate_pairs
 
     torch.manual_seed(1)
-    model = Seq2SeqModel(10, 10, embedding_dim=6, hidden_size=5, encoder_layers=1, decoder_layers=1,
-                         input_feed=input_feed).double().eval()
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 10, 10, embedding_dim=6, hidden_size=5, encoder_layers=1,
+                              decoder_layers=1, dropout=0.0, input_feed=input_feed).double().eval()
     batch = collate_pairs([(0, np.array([4, 5, 6]), np.array([7, 8, 9])), (1, np.array([5]), np.array([4, 5]))])
     args = batch["src"], batch["src_lengths_cpu"], batch["tgt_in"]
     forced, _ = model(*args)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import compose_cfg
+from conftest import compose_cfg, model_from_schema
 
 from seq2seq.models.rnn import CellOptions, make_rnn
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.train import train
 
 
@@ -32,8 +33,8 @@ def test_recurrence_runs_in_float32_under_autocast(cell, impl, dtype):
 
 def test_seq2seq_under_bf16_autocast_keeps_rnn_weights_and_states_float32():
     torch.manual_seed(0)
-    model = Seq2SeqModel(11, 13, cell="lstm", embedding_dim=8, hidden_size=8, encoder_layers=1, decoder_layers=1,
-                         attention="general", input_feed=True)
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, 11, 13, cell="lstm", embedding_dim=8, hidden_size=8,
+                              encoder_layers=1, decoder_layers=1, attention="general", input_feed=True, dropout=0.0)
     src = torch.randint(4, 11, (2, 5))
     tgt = torch.randint(4, 13, (2, 4))
     with torch.autocast("cpu", dtype=torch.bfloat16):

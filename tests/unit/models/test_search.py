@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from conftest import model_from_schema
 from test_models import COVERAGE_CONFIGS, activate_coverage
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
@@ -16,6 +17,7 @@ from seq2seq.models.history import StepHistory
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import beam_search, block_specials, greedy_search, length_penalty, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
@@ -33,8 +35,8 @@ def make_model(seed: int, cell: str = "gru", attention: str = "general", input_f
     if bidirectional is None:
         bidirectional = bool(seed % 2)
     torch.manual_seed(seed)
-    model = Seq2SeqModel(vocab, vocab, cell=cell, embedding_dim=8, hidden_size=hidden_size, encoder_layers=1,
-                         decoder_layers=1, bidirectional=bidirectional, attention=attention,
+    model = model_from_schema(Seq2SeqModel, Seq2SeqModelConfig, vocab, vocab, cell=cell, embedding_dim=8, hidden_size=hidden_size,
+                              encoder_layers=1, decoder_layers=1, bidirectional=bidirectional, attention=attention,
                          input_feed=input_feed, bridge="copy", dropout=0.0, coverage=coverage)
     return activate_coverage(model).eval()
 
