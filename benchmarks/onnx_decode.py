@@ -25,15 +25,20 @@ import numpy as np
 import torch
 
 import seq2seq
+from seq2seq.config import DecodingConfig
 from seq2seq.export import export_predictor
+from seq2seq.hydra_schemas import schema_defaults
 from seq2seq.inference.translation import DECODING_KEYS, TranslationPredictor, build_seq2seq_model
+from seq2seq.stored_config import complete_sections
+from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
 from seq2seq.tokenizers import SPECIALS, tokenizer_from_state
 
-MODEL = {"cell": "lstm", "embedding_dim": 128, "hidden_size": 256, "encoder_layers": 2, "decoder_layers": 2,
-         "bidirectional": True, "attention": "general", "input_feed": False, "bridge": "copy"}
-DECODING = {"strategy": "beam", "beam_size": 5, "n_best": 1, "length_penalty": "gnmt", "alpha": 0.6,
-            "max_len_ratio": 10.0, "max_len_extra": 0, "batch_size": 32, "no_repeat_ngram": 0, "temperature": 1.0,
-            "top_k": 0, "top_p": 1.0, "seed": None, "coverage_penalty": 0.0, "keep_greedy": True,
+MODEL = {**schema_defaults(Seq2SeqModelConfig), "cell": "lstm", "embedding_dim": 128, "hidden_size": 256,
+         "encoder_layers": 2, "decoder_layers": 2, "bidirectional": True, "attention": "general", "input_feed": False,
+         "bridge": "copy"}
+DECODING = {**schema_defaults(DecodingConfig), "strategy": "beam", "beam_size": 5, "n_best": 1,
+            "length_penalty": "gnmt", "alpha": 0.6, "max_len_ratio": 10.0, "max_len_extra": 0, "batch_size": 32,
+            "no_repeat_ngram": 0, "temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": None, "coverage_penalty": 0.0, "keep_greedy": True,
             "return_attention": False}
 
 
@@ -44,7 +49,7 @@ def predictor(vocab: int) -> TranslationPredictor:
     model = build_seq2seq_model(MODEL, tok.vocab_size, tok.vocab_size).eval()
     hparams = {"model": MODEL, "src_vocab_size": tok.vocab_size, "tgt_vocab_size": tok.vocab_size,
                "decoding": DECODING}
-    config = {"data": {"kind": "parallel", "normalize": "nfc", "lowercase": False}, "task": {"name": "translation"}}
+    config = complete_sections({"data": {"kind": "parallel"}, "task": {"name": "translation"}, "model": MODEL})
     return TranslationPredictor(model, {"source": tok, "target": tok}, config, hparams)
 
 

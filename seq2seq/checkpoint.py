@@ -9,6 +9,7 @@ import torch
 from seq2seq.atomic import atomic_path
 from seq2seq.errors import CheckpointError
 from seq2seq.registry import TASK_KINDS
+from seq2seq.stored_config import complete_checkpoint
 
 # The layout of ``checkpoint["seq2seq"]`` (written by ``BaseTask.on_save_checkpoint``); files without the
 # entry are format 1. Bump it when the layout changes, so older code refuses newer files in one line.
@@ -18,7 +19,8 @@ OTHER = "use another checkpoint, e.g. last.ckpt or best.ckpt of the run, or retr
 
 def read_checkpoint(path: str | Path) -> dict:
     """``torch.load(weights_only=True)``: our checkpoints hold only tensors and plain values. The file must
-    be a seq2seq checkpoint of a format and version this code reads."""
+    be a seq2seq checkpoint of a format and version this code reads. Its stored config sections come back
+    completed with the current schemas' defaults (``seq2seq.stored_config``), stored values untouched."""
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: a directory; pass ckpt_path=<run>/checkpoints/best.ckpt")
@@ -41,7 +43,7 @@ def read_checkpoint(path: str | Path) -> dict:
                                   f"{kind.__name__}); {OTHER}")
     if not isinstance(ckpt.get("hyper_parameters"), dict):
         raise CheckpointError(f"{path}: damaged seq2seq checkpoint (no hyper_parameters); {OTHER}")
-    return ckpt
+    return complete_checkpoint(ckpt)  # keys added to a schema since the file was written: their defaults
 
 
 def _version(text) -> tuple[int, ...] | None:

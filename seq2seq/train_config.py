@@ -5,9 +5,7 @@ model schemas chosen by ``kind`` through ``seq2seq.registry``), the tokenizer's 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from omegaconf import DictConfig
+from typing import TYPE_CHECKING, Any
 
 from seq2seq.config import (
     TRAIN_SCALAR_RANGES,
@@ -29,6 +27,9 @@ from seq2seq.errors import ConfigError
 from seq2seq.models.cell_types import CELLS
 from seq2seq.registry import kinds_of
 from seq2seq.tokenizers import TokenizerConfig, side_configs
+
+if TYPE_CHECKING:  # the inference side reads train_sections() without importing OmegaConf (seq2seq.stored_config)
+    from omegaconf import DictConfig
 
 
 def train_sections() -> dict[str, Any]:

@@ -24,10 +24,10 @@ log = logging.getLogger("seq2seq.export")
 def exportable_model(predictor):
     """The predictor's model, with reference cells (``cell_impl=reference``, a Python loop over time steps)
     rebuilt as PyTorch's fused cells: the same parameters and outputs, exported as ONNX recurrent ops."""
-    model_cfg = predictor.hparams.get("model", {})
-    if model_cfg.get("cell_impl", "builtin") == "builtin":
+    model_cfg = predictor.hparams["model"]
+    if model_cfg.get("cell_impl", "builtin") == "builtin":  # classifier/forecaster/tagger: no such key, fused cells
         return predictor.model
-    if model_cfg.get("layer_norm"):
+    if model_cfg["layer_norm"]:
         raise CheckpointError("a model with layer-normalised LSTM cells (model.layer_norm=true) cannot be "
                               "exported yet: ONNX has no such recurrent op; train with model.layer_norm=false")
     hparams = {**predictor.hparams, "model": {**model_cfg, "cell_impl": "builtin", "recurrent_dropout": 0.0}}

@@ -49,8 +49,7 @@ class Predictor:
     def task(self) -> str:
         """translation, chatbot, ner, classify, forecast or lm."""
         if self.kind == "seq2seq":
-            data = self.config.get("data", {})
-            chat = data.get("kind") == "dialog" or self.config.get("task", {}).get("name") == "chatbot"
+            chat = self.config["data"]["kind"] == "dialog" or self.config["task"]["name"] == "chatbot"
             return "chatbot" if chat else "translation"
         return TASK_KINDS[self.kind].user_name
 
@@ -66,7 +65,7 @@ class Predictor:
     @property
     def saved_decoding(self) -> dict:
         """The decoding section the model was trained with (the training module's, else the run config's)."""
-        return self.hparams.get("decoding") or self.config.get("decoding", {})
+        return self.hparams.get("decoding") or self.config["decoding"]  # only seq2seq/lm modules take one
 
     @property
     def decoding_defaults(self) -> dict:
@@ -89,11 +88,11 @@ class Predictor:
         return {}
 
     def training_summary(self) -> dict:
-        out = {"model": {k: v for k, v in self.config.get("model", {}).items() if not isinstance(v, (dict, list))}}
+        out = {"model": {k: v for k, v in self.config["model"].items() if not isinstance(v, (dict, list))}}
         for section, keys in SUMMARY_KEYS.items():
             if keys is not None and section in self.config:
                 out[section] = {k: self.config[section][k] for k in keys if k in self.config[section]}
-        data = self.config.get("data", {})
+        data = self.config["data"]
         out["data"] = {k: data[k] for k in ("kind", "path") if k in data}
         return out
 

@@ -28,12 +28,12 @@ class ClassifyPredictor(ClassifyIO, Predictor):
 
     def describe(self) -> dict:
         return {"labels": self.labels, "vocab_size": self.tokenizers["text"].vocab_size,
-                "max_input_tokens": self.config.get("data", {}).get("max_len"), "longer_inputs": "truncated"}
+                "max_input_tokens": self.config["data"]["max_len"], "longer_inputs": "truncated"}
 
     @torch.no_grad()
     def predict_proba(self, texts: list[str], batch_size: int) -> np.ndarray:
         """(N, C) class probabilities of normalised texts, in input order (batches of similar length)."""
-        tokens, _ = encode_texts(self.tokenizers["text"], texts, self.config["data"].get("max_len"))
+        tokens, _ = encode_texts(self.tokenizers["text"], texts, self.config["data"]["max_len"])
         order = np.argsort(tokens.lengths, kind="stable")
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
         for start in range(0, len(order), batch_size):

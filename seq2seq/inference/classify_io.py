@@ -48,8 +48,8 @@ class ClassifyIO:
         return [c.to_dict() for c in self.classify(inputs, **decoding)]
 
     def normalize(self, texts: list[str]) -> list[str]:
-        data = self.config.get("data", {})
-        return [normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)) for t in texts]
+        data = self.config["data"]
+        return [normalize_text(t, data["normalize"], data["lowercase"]) for t in texts]
 
     def _probs(self, probs: np.ndarray) -> dict[str, float]:
         return {name: round(float(p), 6) for name, p in zip(self.labels, probs)}

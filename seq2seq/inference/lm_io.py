@@ -50,7 +50,7 @@ class LMIO:
         ``top_k``, ``top_p``; ``seed``: prompt ``i`` of the list draws from ``seed + i``)."""
         d = self.decoding(decoding)
         prompts = check_inputs([prompt] if isinstance(prompt, str) else prompt, "prompts (strings)")
-        data = self.config.get("data", {})
+        data = self.config["data"]
         out = []
         for i, text in enumerate(prompts):
             clean = normalize_prompt(text, data)
@@ -62,11 +62,10 @@ class LMIO:
         """Bits per character of a text (or of each text of a list), normalised as the training text was;
         the recurrent state runs over the whole text from ``<bos>``."""
         texts = check_inputs([text] if isinstance(text, str) else text, "texts")
-        data = self.config.get("data", {})
+        data = self.config["data"]
         out = []
         for i, raw in enumerate(texts):
-            clean = normalize_lm_text(raw, data.get("normalize", "nfc"), data.get("lowercase", False),
-                                      data.get("whitespace", "fold"))
+            clean = normalize_lm_text(raw, data["normalize"], data["lowercase"], data["whitespace"])
             if not clean:
                 raise DataError(f"inputs[{i}] is empty after normalisation; give a text to score")
             part = encode_text(self.tokenizers["text"], clean, f"inputs[{i}]")
@@ -86,7 +85,7 @@ class LMIO:
         out = []
         for i, line in enumerate(lines):
             typed = unescape_newlines(line)
-            prompt = normalize_prompt(typed, self.config.get("data", {}))
+            prompt = normalize_prompt(typed, self.config["data"])
             seed = None if decoding["seed"] is None else decoding["seed"] + i
             text, score = self.continue_text(prompt, decoding, self.generator(seed))
             shown = escape_newlines(typed + text[len(prompt) :])

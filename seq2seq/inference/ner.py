@@ -49,7 +49,7 @@ class NERPredictor(NERIO, Predictor):
 
         out_dir = Path(out_dir)
         sentences = ConllDataModule.eval_sentences(self.config["data"], split, input_path)
-        pred_ids, _ = self.tag_ids([s.tokens for s in sentences], options.get("batch_size", 256))
+        pred_ids, _ = self.tag_ids([s.tokens for s in sentences], options["batch_size"])
         pred = self.tags_in_file_scheme(pred_ids)
         (out_dir / "predictions.conll").write_text(format_conll(sentences, pred), encoding="utf-8")
         gold = [s.tags for s in sentences]

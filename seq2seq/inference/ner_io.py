@@ -99,7 +99,7 @@ class NERIO:
         per line with the tokens, tags and entity spans."""
         sentences = [line.split() for line in lines]
         keep = [i for i, s in enumerate(sentences) if s]
-        pred_ids, logp = self.tag_ids([sentences[i] for i in keep], options.get("batch_size", 256))
+        pred_ids, logp = self.tag_ids([sentences[i] for i in keep], options["batch_size"])
         tagged = {i: (tags, lp) for i, tags, lp in zip(keep, self.tags_in_file_scheme(pred_ids), logp)}
         out = []
         for i, tokens in enumerate(sentences):

@@ -33,16 +33,15 @@ def search(model: Seq2SeqModel, src: torch.Tensor, src_lengths: torch.Tensor, d:
     ``beam_size`` is forced, as validation does), else beam search (beam 1: greedy). ``attention=False``
     keeps no attention history (what a long input's translation would otherwise hold in memory)."""
     budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"]).to(src.device)
-    rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0),
-             "keep_attention": attention}
-    if beam_size is None and d.get("strategy") == "sample":
+    rules = {"min_len": d["min_len"], "no_repeat_ngram": d["no_repeat_ngram"], "keep_attention": attention}
+    if beam_size is None and d["strategy"] == "sample":
         generator = None
-        if d.get("seed") is not None:
+        if d["seed"] is not None:
             generator = torch.Generator(device=src.device).manual_seed(d["seed"])
         return sample(model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"], generator, **rules)
     return beam_search(model, src, src_lengths, budget, beam_size or d["beam_size"],
                        d["n_best"] if beam_size is None else 1, d["length_penalty"], d["alpha"], **rules,
-                       coverage_beta=d.get("coverage_penalty", 0.0), keep_greedy=d.get("keep_greedy", False))
+                       coverage_beta=d["coverage_penalty"], keep_greedy=d["keep_greedy"])
 
 
 class TranslationPredictor(TranslationIO, Predictor):

@@ -32,7 +32,7 @@ class TranslationIO:
 
     @property
     def max_input_tokens(self) -> int | None:
-        return self.config.get("data", {}).get("max_len")
+        return self.config["data"]["max_len"]
 
     def translate(self, texts: list[str], beam_size: int | None = None, n_best: int | None = None,
                   return_attention: bool = False, **decoding) -> list[Translation]:
@@ -54,7 +54,7 @@ class TranslationIO:
         """A ``Chat`` session over this model (context and separator default to the training data's)."""
         from seq2seq.inference.chat import Chat
 
-        data = self.config.get("data", {})
+        data = self.config["data"]  # context_turns/separator: keys of data.kind=dialog only (else one turn)
         return Chat(self, context_turns or data.get("context_turns", 1),
                     separator if separator is not None else data.get("separator", " <sep> "),
                     {**self.decoding(decoding), "n_best": 1})
@@ -65,9 +65,9 @@ class TranslationIO:
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Source ids of raw texts, normalised as the training data was."""
-        data = self.config.get("data", {})
+        data = self.config["data"]
         src_tok = self.tokenizers["source"]
-        return [src_tok.encode(normalize_text(t, data.get("normalize", "nfc"), data.get("lowercase", False)))
+        return [src_tok.encode(normalize_text(t, data["normalize"], data["lowercase"]))
                 for t in texts]
 
     def nbest(self, texts: list[str], decoding: dict) -> list[list[tuple[str, float]]]:

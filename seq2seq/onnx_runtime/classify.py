@@ -20,7 +20,7 @@ class OnnxClassifyPredictor(ClassifyIO, OnnxPredictor):
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """As ``seq2seq.data.labeled.preparation.encode_texts``: cut to ``data.max_len``; no tokens → one <unk>."""
-        max_len = self.config["data"].get("max_len")
+        max_len = self.config["data"]["max_len"]
         ids = [self.tokenizers["text"].encode(t)[:max_len] if max_len else self.tokenizers["text"].encode(t)
                for t in texts]
         return [list(i) or [UNK] for i in ids]

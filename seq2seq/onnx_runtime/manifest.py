@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from seq2seq.errors import CheckpointError
+from seq2seq.stored_config import complete_manifest
 
 MANIFEST = "manifest.json"
 EXPORT_FORMAT = 1
@@ -69,7 +70,7 @@ def read_manifest(path: str | Path) -> dict:
             raise CheckpointError(f"{file}: damaged manifest (no {key!r}); {FIX}")
     for name in GRAPHS[kind]:
         check_graph(path, manifest["graphs"].get(name), name)
-    return manifest
+    return complete_manifest(manifest)  # keys added to a schema since the export: their defaults
 
 
 def check_graph(path: Path, graph: dict | None, name: str) -> None:

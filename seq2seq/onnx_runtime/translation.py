@@ -17,13 +17,13 @@ from seq2seq.tokenizers import EOS, PAD
 def search(model: OnnxSeq2Seq, src: np.ndarray, src_lengths: np.ndarray, d: dict):
     """``seq2seq.inference.translation.search`` with the NumPy search functions."""
     budget = max_lengths(src_lengths, d["max_len_ratio"], d["max_len_extra"], d["max_len_cap"])
-    rules = {"min_len": d.get("min_len", 0), "no_repeat_ngram": d.get("no_repeat_ngram", 0)}
-    if d.get("strategy") == "sample":
-        return sample(model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"], d.get("seed"),
+    rules = {"min_len": d["min_len"], "no_repeat_ngram": d["no_repeat_ngram"]}
+    if d["strategy"] == "sample":
+        return sample(model, src, src_lengths, budget, d["temperature"], d["top_k"], d["top_p"], d["seed"],
                       **rules)
     return beam_search(model, src, src_lengths, budget, d["beam_size"], d["n_best"], d["length_penalty"],
-                       d["alpha"], **rules, coverage_beta=d.get("coverage_penalty", 0.0),
-                       keep_greedy=d.get("keep_greedy", False))
+                       d["alpha"], **rules, coverage_beta=d["coverage_penalty"],
+                       keep_greedy=d["keep_greedy"])
 
 
 class OnnxTranslationPredictor(TranslationIO, OnnxPredictor):

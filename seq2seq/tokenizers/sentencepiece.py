@@ -21,6 +21,7 @@ import sentencepiece as spm
 
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer, truncate_at_eos
+from seq2seq.tokenizers.schema import TokenizerConfig
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,13 @@ class SentencePieceTokenizer(Tokenizer):
 
     @classmethod
     def from_state(cls, state: dict) -> SentencePieceTokenizer:
-        tok = cls(state.get("vocab_size", 8000), state.get("model_type", "bpe"),
-                  state.get("character_coverage", 1.0), state.get("byte_fallback", False),
-                  state.get("user_defined_symbols", ()), state.get("lowercase", False))
-        if state.get("model_proto") is not None:
+        # A state saved before one of its settings existed: TokenizerConfig's default for it, the one default.
+        from seq2seq.stored_config import complete_section  # imported here: it imports this package
+
+        s = complete_section(state, TokenizerConfig)
+        tok = cls(s["vocab_size"], s["model_type"], s["character_coverage"], s["byte_fallback"],
+                  s["user_defined_symbols"], s["lowercase"])
+        if state.get("model_proto") is not None:  # None: a state saved before training (no model yet)
             tok._load(state["model_proto"])
         return tok
 

@@ -22,8 +22,7 @@ def unescape_newlines(line: str) -> str:
 def normalize_prompt(text: str, data: dict) -> str:
     """``text`` normalised as the training text was (``data`` is the run's data config). A prompt is the
     start of a line, not a whole line: one trailing space is kept when the input ended with one."""
-    clean = normalize_lm_text(text, data.get("normalize", "nfc"), data.get("lowercase", False),
-                              data.get("whitespace", "fold"))
+    clean = normalize_lm_text(text, data["normalize"], data["lowercase"], data["whitespace"])
     if text[-1:] in (" ", "\t") and clean and not clean.endswith((" ", "\n")):
         clean += " "
     return clean

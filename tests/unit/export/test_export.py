@@ -18,10 +18,15 @@ from conftest import ROOT, compose_cfg
 import seq2seq
 from seq2seq.errors import CheckpointError, ConfigError
 from seq2seq.export import export_predictor
+from seq2seq.hydra_schemas import schema_defaults
 from seq2seq.inference.classify import ClassifyPredictor, build_classifier
 from seq2seq.inference.translation import TranslationPredictor, build_seq2seq_model
 from seq2seq.inference.translation import search as torch_search
 from seq2seq.onnx_runtime.translation import search as numpy_search
+from seq2seq.tasks.classify_config import ClassifierModelConfig
+from seq2seq.tasks.forecast_config import ForecasterModelConfig
+from seq2seq.tasks.lm_config import LMModelConfig
+from seq2seq.tasks.tagging_config import TaggerModelConfig
 from seq2seq.tokenizers import EOS, PAD, SPECIALS, tokenizer_from_state
 
 LETTERS = list("abcdefghijklmnop")
@@ -145,9 +150,10 @@ def test_exported_classifier_gives_the_same_probabilities(train_cfg, tmp_path, c
     torch.manual_seed(0)
     tok = tokenizer_from_state({"kind": "char", "min_freq": 1, "max_size": None, "itos": [*SPECIALS, *LETTERS]})
     labels = ["neg", "neu", "pos"]
-    model = {"cell": cell, "embedding_dim": 8, "hidden_size": 8, "num_layers": 2, "bidirectional": True,
-             "pooling": pooling, "mlp_hidden": [6]}
-    config = {"data": {"kind": "labeled", "max_len": 6, "normalize": "nfc", "lowercase": True}, "task": {}}
+    model = {**schema_defaults(ClassifierModelConfig), "cell": cell, "embedding_dim": 8, "hidden_size": 8,
+             "num_layers": 2, "bidirectional": True, "pooling": pooling, "mlp_hidden": [6]}
+    config = {"data": {"kind": "labeled", "max_len": 6, "normalize": "nfc", "lowercase": True}, "task": {},
+              "model": model}
     pred = ClassifyPredictor(build_classifier(model, tok.vocab_size, labels).eval(), {"text": tok}, config,
                              {"model": model, "vocab_size": tok.vocab_size, "labels": labels,
                               "decoding": {"batch_size": 2}})
@@ -225,8 +231,9 @@ def test_exported_forecaster_gives_the_same_forecasts(tmp_path, cell, head, flag
     series = {"input_columns": ["load", "temp"], "targets": ["load"], "target_index": [0], "window": 8,
               "horizon": 4, "time_column": "time", "on_missing": "error", "season": 1,
               "scaler": {"kind": "standard", "center": [10.0, 3.0], "scale": [2.0, 0.5]}}
-    model = {"cell": cell, "hidden_size": 8, "num_layers": 2, "head": head, **flags}
-    pred = ForecastPredictor(build_forecaster(model, series).eval(), {}, {"data": {}, "task": {}},
+    model = {**schema_defaults(ForecasterModelConfig), "cell": cell, "hidden_size": 8, "num_layers": 2, "head": head,
+             **flags}
+    pred = ForecastPredictor(build_forecaster(model, series).eval(), {}, {"data": {}, "task": {}, "model": model},
                              {"model": model, "series": series, "decoding": {"batch_size": 2}})
     onnx_pred = seq2seq.load(export_predictor(pred, tmp_path / "export"))
     rng = np.random.default_rng(0)
@@ -282,12 +289,13 @@ def test_exported_tagger_gives_the_same_tags(tmp_path, model):
     train = [["John", "lives", "in", "Paris", "."], ["EU", "rejects", "German", "call", "to", "boycott", "lamb"]]
     tags = tag_set(["PER", "LOC", "ORG"], "bioes")
     vocab = TaggingVocab.build(train, tags, "bioes")
-    model = {"embedding_dim": 8, "char_dim": 6, "char_hidden": 6, "hidden_size": 8, "dropout": 0.0, **model}
+    model = {**schema_defaults(TaggerModelConfig), "embedding_dim": 8, "char_dim": 6, "char_hidden": 6,
+             "hidden_size": 8, "dropout": 0.0, **model}
     net = build_tagger(model, len(vocab.words), len(vocab.chars), tags, "bioes").eval()
     with torch.no_grad():  # a trained-looking CRF: random transitions, not zeros (ties break either way)
         for p in net.parameters():
             p.add_(torch.randn_like(p))
-    config = {"data": {"kind": "conll", "scheme_in": "iob2"}, "task": {"name": "ner"}}
+    config = {"data": {"kind": "conll", "scheme_in": "iob2"}, "task": {"name": "ner"}, "model": model}
     pred = NERPredictor(net, {"vocab": vocab}, config, {"model": model, "num_words": len(vocab.words),
                                                         "num_chars": len(vocab.chars), "tags": tags,
                                                         "scheme": "bioes", "decoding": {"batch_size": 3}})
@@ -311,13 +319,13 @@ def test_exported_language_model_generates_and_scores_the_same(tmp_path, model):
     torch.manual_seed(0)
     tok = tokenizer_from_state({"kind": "char", "min_freq": 1, "max_size": None,
                                 "itos": [*SPECIALS, *LETTERS, " ", "\n"]})
-    model = {"embedding_dim": 8, "hidden_size": 12, **model}
+    model = {**schema_defaults(LMModelConfig), "embedding_dim": 8, "hidden_size": 12, "num_layers": 2, **model}
     net = build_lm(model, tok.vocab_size).eval()
     with torch.no_grad():
         for p in net.parameters():
             p.mul_(3.0)
     config = {"data": {"kind": "text", "normalize": "nfc", "lowercase": False, "whitespace": "fold", "bptt": 5},
-              "task": {"name": "lm"}}
+              "task": {"name": "lm"}, "model": model}
     decoding = {"length": 12, "temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": 3}
     pred = LMPredictor(net, {"text": tok}, config, {"model": model, "vocab_size": tok.vocab_size,
                                                     "decoding": decoding})

@@ -1,0 +1,79 @@
+"""Configs read back from a checkpoint or an export manifest, completed with the current schemas' defaults.
+
+A checkpoint stores the validated config of the seq2seq version that trained it, so a key added to a schema
+later is absent from older files. Completing each stored section with the current schema's default for every
+missing key (never replacing a stored value) lets the inference side index sections directly
+(``data["normalize"]``), and the schema stays the one place a default is written. Imports neither torch nor
+Lightning: the ONNX runtime completes its manifest's configs here too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Any
+
+from seq2seq.train_config import train_sections
+
+REQUIRED = "???"  # OmegaConf's MISSING: a key the user must set (data.path): never invented
+# Keys of a training module's hyper-parameters that hold a config section (the others are sizes, labels ...).
+HPARAM_SECTIONS = ("model", "optim", "scheduler", "decoding", "loss", "teacher_forcing")
+
+
+def _raw_default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def complete_section(stored: dict, schema: type) -> dict:
+    """``stored`` with the schema's default for each key it lacks (nested sections completed the same way);
+    a stored value always wins, keys the schema no longer has are kept, required keys are never invented."""
+    out = dict(stored)
+    for f in dataclasses.fields(schema):
+        default = _raw_default(f)
+        if dataclasses.is_dataclass(default):  # a nested section (callbacks.early_stopping ...)
+            if isinstance(out.get(f.name, {}), dict):
+                out[f.name] = complete_section(out.get(f.name, {}), type(default))
+        elif f.name not in out and default is not dataclasses.MISSING and default != REQUIRED:
+            out[f.name] = default.value if isinstance(default, Enum) else default
+    return out
+
+
+def section_schema(name: str, stored: Any, sections: dict[str, Any]) -> type | None:
+    """The schema of the stored section ``name``: by its ``kind`` for data/model (None for a kind this
+    version does not know: nothing to complete it from)."""
+    spec = sections.get(name)
+    if not isinstance(spec, dict):
+        return spec
+    kind = stored.get("kind") if isinstance(stored, dict) else None
+    return spec.get(kind) if isinstance(kind, str) else None
+
+
+def complete_sections(config: dict, names=None) -> dict:
+    """A copy of ``config`` (a run config, or hyper-parameters with ``names``) whose config sections are
+    completed with the current schemas' defaults. A section the file lacks stays absent: a whole section's
+    defaults (``task``: translation) could contradict what the file is."""
+    sections = train_sections()
+    out = dict(config)
+    for name in names or sections:
+        schema = section_schema(name, out.get(name), sections)
+        if schema is not None and isinstance(out.get(name), dict):
+            out[name] = complete_section(out[name], schema)
+    return out
+
+
+def complete_checkpoint(ckpt: dict) -> dict:
+    """The checkpoint's run config (``seq2seq.config``) and training-module hyper-parameters completed in
+    place (``ckpt`` is a freshly read file); returns ``ckpt``."""
+    ckpt["seq2seq"]["config"] = complete_sections(ckpt["seq2seq"]["config"])
+    ckpt["hyper_parameters"] = complete_sections(ckpt["hyper_parameters"], HPARAM_SECTIONS)
+    return ckpt
+
+
+def complete_manifest(manifest: dict) -> dict:
+    """An export manifest's copies of the run config and hyper-parameters, and its decoding defaults (the
+    task's accepted ``decoding_keys`` only), completed the same way; returns ``manifest``."""
+    manifest["config"] = complete_sections(manifest["config"])
+    manifest["hparams"] = complete_sections(manifest["hparams"], HPARAM_SECTIONS)
+    decoding = complete_section(manifest["decoding"], train_sections()["decoding"])
+    manifest["decoding"] = {k: v for k, v in decoding.items() if k in manifest["decoding_keys"]}
+    return manifest
