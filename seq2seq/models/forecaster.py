@@ -12,6 +12,9 @@ always an input). Every forecast is (B, H, T).
 
 With ``residual`` each output is a change: direct forecasts add to the window's last target values, and
 autoregressive steps add to the previous step's value, so an untrained model starts at the naive forecast.
+With ``highway`` = k > 0 (direct head only) a linear map of each target's last k window values, shared across
+targets, is added to every forecast: the "highway" autoregressive component of LSTNet (Lai et al. 2018), a
+linear forecaster (DLinear/NLinear's kind) that the recurrent part corrects with what is not linear.
 With ``subtract_last`` every window is shifted so that its last row is 0 in every column before the
 encoder sees it, and forecasts are shifted back: the model sees shapes, not levels, which helps when the
 level drifts between the training years and the test period.
@@ -32,13 +35,15 @@ LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.smooth_l1_loss}
 class Forecaster(nn.Module):
     # Keyword-only, no defaults: the values come from the validated ``model`` section (ForecasterModelConfig).
     def __init__(self, n_inputs: int, target_index: list[int], horizon: int, *, cell: str, hidden_size: int,
-                 num_layers: int, dropout: float, head: str, residual: bool, subtract_last: bool, loss: str,
-                 rnn_nonlinearity: str):
+                 num_layers: int, dropout: float, head: str, residual: bool, subtract_last: bool, highway: int,
+                 loss: str, rnn_nonlinearity: str):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head={head!r}; choose one of {HEADS}")
         if loss not in LOSSES:
             raise ValueError(f"loss={loss!r}; choose one of {sorted(LOSSES)}")
+        if highway and head != "direct":
+            raise ValueError("highway needs the direct head")
         if not target_index or max(target_index) >= n_inputs:
             raise ValueError(f"target_index={target_index} must name input columns 0..{n_inputs - 1}")
         self.horizon, self.n_targets = horizon, len(target_index)
@@ -46,6 +51,7 @@ class Forecaster(nn.Module):
         self.register_buffer("target_index", torch.tensor(target_index, dtype=torch.long), persistent=False)
         self.encoder = make_rnn(cell, n_inputs, hidden_size, num_layers, dropout, nonlinearity=rnn_nonlinearity)
         self.dropout = nn.Dropout(dropout)
+        self.highway = nn.Linear(highway, horizon) if highway else None
         if head == "direct":
             self.out = nn.Linear(hidden_size, horizon * self.n_targets)
         else:
@@ -81,6 +87,9 @@ class Forecaster(nn.Module):
         x, ref = self.shift(x)
         top = self.encode(x)[0][-1]  # (B, hidden)
         out = self.out(self.dropout(top)).view(x.size(0), self.horizon, self.n_targets)
+        if self.highway is not None:  # (B, k, T) → (B, T, k) → (B, T, H) → (B, H, T)
+            recent = x[:, -self.highway.in_features :, :].index_select(-1, self.target_index)
+            out = out + self.highway(recent.transpose(1, 2)).transpose(1, 2)
         return (out + self.last_targets(x) if self.residual else out) + ref
 
     def start(self, x: torch.Tensor) -> tuple[State, torch.Tensor, torch.Tensor]:

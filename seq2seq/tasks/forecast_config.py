@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from seq2seq.config import Nonlinearity, choices
+from seq2seq.errors import ConfigError
 from seq2seq.ranges import ranged, split_size
 
 ScalerKind = choices("ScalerKind", "standard minmax none")
@@ -48,6 +49,7 @@ class ForecasterModelConfig:
     head: Head = Head.direct
     residual: bool = True
     subtract_last: bool = False
+    highway: int = ranged(0, ge=0)  # LSTNet's linear autoregression over the last N window values (0: none)
     loss: ForecastLoss = ForecastLoss.mse
     rnn_nonlinearity: Nonlinearity = Nonlinearity.tanh
 
@@ -58,3 +60,10 @@ def data_rules(cfg: dict) -> None:
     )
 
     check_series_config(cfg["data"])
+    model = cfg["model"]
+    if model["highway"] > cfg["data"]["window"]:
+        raise ConfigError(f"model.highway={model['highway']} reads more rows than the window holds "
+                          f"(data.window={cfg['data']['window']}); use model.highway <= {cfg['data']['window']}")
+    if model["highway"] and model["head"] != "direct":
+        raise ConfigError("model.highway adds a linear forecast to the direct head's; set model.head=direct or "
+                          "model.highway=0")

@@ -193,10 +193,10 @@ def test_smape_of_zero_forecast_for_zero_truth_is_zero():
 
 # -- the two heads --------------------------------------------------------------------------------------
 def make_forecaster(head: str, cell: str = "gru", residual: bool = True, subtract_last: bool = False,
-                    seed: int = 0) -> Forecaster:
+                    seed: int = 0, highway: int = 0) -> Forecaster:
     torch.manual_seed(seed)
     model = model_from_schema(Forecaster, ForecasterModelConfig, 3, [2, 0], 6, cell=cell, hidden_size=7, num_layers=2,
-                              head=head, residual=residual, subtract_last=subtract_last)
+                              head=head, residual=residual, subtract_last=subtract_last, highway=highway)
     return model.double().eval()
 
 
@@ -245,6 +245,35 @@ def test_subtract_last_makes_forecasts_level_free():
     with torch.no_grad():
         shifted = model.forecast(x + 5.0) - 5.0
         torch.testing.assert_close(shifted, model.forecast(x), rtol=0, atol=1e-10)
+
+
+def test_highway_adds_one_linear_map_of_each_targets_last_values():
+    """With the recurrent head silenced the forecast is the naive one plus the same k → H linear map applied to
+    each target's last k (shifted) window values: LSTNet's highway, NLinear's model."""
+    model = make_forecaster("direct", subtract_last=True, highway=4)
+    torch.nn.init.zeros_(model.out.weight)
+    torch.nn.init.zeros_(model.out.bias)
+    x = torch.randn(3, 9, 3, dtype=torch.double)
+    with torch.no_grad():
+        got = model.forecast(x)
+        last = x[:, -1:, [2, 0]]
+        for j, column in enumerate((2, 0)):
+            recent = x[:, -4:, column] - x[:, -1:, column]  # (B, 4), level-free
+            expected = last[:, :, j] + recent @ model.highway.weight.T + model.highway.bias  # (B, H)
+            torch.testing.assert_close(got[:, :, j], expected, rtol=0, atol=1e-10)
+        torch.testing.assert_close(model.forecast(x + 3.0) - 3.0, got, rtol=0, atol=1e-10)  # still level-free
+    assert make_forecaster("direct").highway is None  # highway=0: no extra parameters
+
+
+@pytest.mark.parametrize("override,message", [
+    ("model.highway=97", r"model\.highway=97 reads more rows than the window holds \(data\.window=96\)"),
+    ("model.head=autoregressive", r"model\.highway adds a linear forecast to the direct head"),
+])
+def test_highway_rules_are_one_line_config_errors(override, message):
+    cfg = compose_cfg("train", ["paths.output_dir=/tmp/x", "paths.cache_dir=null", "task=forecast", "data.window=96",
+                                "data.horizon=4", "model.highway=24", override])
+    with pytest.raises(ConfigError, match=message):
+        validate_train_config(cfg)
 
 
 # -- reading files ---------------------------------------------------------------------------------------

@@ -222,6 +222,7 @@ def test_export_cli_refuses_other_tasks_and_non_export_dirs_in_one_line(tmp_path
 
 
 @pytest.mark.parametrize(("cell", "head", "flags"), [("lstm", "direct", {"residual": True}),
+                                                     ("gru", "direct", {"subtract_last": True, "highway": 6}),
                                                      ("gru", "autoregressive", {"subtract_last": True}),
                                                      ("rnn", "autoregressive", {"residual": False})])
 def test_exported_forecaster_gives_the_same_forecasts(tmp_path, cell, head, flags):
