@@ -10,8 +10,9 @@ A schema field says what it accepts next to its default::
 
 ``check_ranges`` walks a validated section (nested dataclasses included) and raises one ``ConfigError`` per
 bad value: ``bad value for 'model.hidden_size': -5; must be >= 1``. ``null`` passes wherever the field's
-type is ``Optional`` (OmegaConf has already refused it elsewhere). This module imports nothing of the
-package but its errors, so every schema module can use it.
+type is ``Optional`` (OmegaConf has already refused it elsewhere). ``complete_section`` fills a stored
+section's missing keys with the schema's defaults (a checkpoint from before a key existed). This module
+imports nothing of the package but its errors, so every schema module can use it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import functools
 import math
 import typing
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
+from enum import Enum
 from typing import Any
 
 from seq2seq.errors import ConfigError
@@ -190,3 +192,24 @@ def split_size(default: float, positive: bool = False) -> Any:
     if positive:
         return ranged(default, test=is_positive_split_size, text=POSITIVE_SPLIT_SIZE)
     return ranged(default, test=is_split_size, text=SPLIT_SIZE)
+
+
+REQUIRED = "???"  # OmegaConf's MISSING: a key the user must set (data.path)
+
+
+def _raw_default(f: Field) -> Any:
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
+def complete_section(stored: dict, schema: type) -> dict:
+    """``stored`` with the schema's default for each key it lacks (nested sections completed the same way);
+    a stored value always wins, keys the schema no longer has are kept, required keys are never invented."""
+    out = dict(stored)
+    for f in fields(schema):
+        default = _raw_default(f)
+        if is_dataclass(default):  # a nested section (callbacks.early_stopping ...)
+            if isinstance(out.get(f.name, {}), dict):
+                out[f.name] = complete_section(out.get(f.name, {}), type(default))
+        elif f.name not in out and default is not MISSING and default != REQUIRED:
+            out[f.name] = default.value if isinstance(default, Enum) else default
+    return out

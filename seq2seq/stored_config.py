@@ -2,40 +2,20 @@
 
 A checkpoint stores the validated config of the seq2seq version that trained it, so a key added to a schema
 later is absent from older files. Completing each stored section with the current schema's default for every
-missing key (never replacing a stored value) lets the inference side index sections directly
-(``data["normalize"]``), and the schema stays the one place a default is written. Imports neither torch nor
-Lightning: the ONNX runtime completes its manifest's configs here too.
+missing key (``seq2seq.ranges.complete_section``, never replacing a stored value) lets the inference side
+index sections directly (``data["normalize"]``), and the schema stays the one place a default is written.
+Imports neither torch, Lightning nor OmegaConf: ``seq2seq.load`` and the ONNX runtime complete here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from enum import Enum
 from typing import Any
 
+from seq2seq.ranges import complete_section
 from seq2seq.train_config import train_sections
 
-REQUIRED = "???"  # OmegaConf's MISSING: a key the user must set (data.path): never invented
 # Keys of a training module's hyper-parameters that hold a config section (the others are sizes, labels ...).
 HPARAM_SECTIONS = ("model", "optim", "scheduler", "decoding", "loss", "teacher_forcing")
-
-
-def _raw_default(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-
-
-def complete_section(stored: dict, schema: type) -> dict:
-    """``stored`` with the schema's default for each key it lacks (nested sections completed the same way);
-    a stored value always wins, keys the schema no longer has are kept, required keys are never invented."""
-    out = dict(stored)
-    for f in dataclasses.fields(schema):
-        default = _raw_default(f)
-        if dataclasses.is_dataclass(default):  # a nested section (callbacks.early_stopping ...)
-            if isinstance(out.get(f.name, {}), dict):
-                out[f.name] = complete_section(out.get(f.name, {}), type(default))
-        elif f.name not in out and default is not dataclasses.MISSING and default != REQUIRED:
-            out[f.name] = default.value if isinstance(default, Enum) else default
-    return out
 
 
 def section_schema(name: str, stored: Any, sections: dict[str, Any]) -> type | None:

@@ -20,6 +20,7 @@ import numpy as np
 import sentencepiece as spm
 
 from seq2seq.errors import ConfigError, DataError
+from seq2seq.ranges import complete_section
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer, truncate_at_eos
 from seq2seq.tokenizers.schema import TokenizerConfig
 
@@ -124,8 +125,6 @@ class SentencePieceTokenizer(Tokenizer):
     @classmethod
     def from_state(cls, state: dict) -> SentencePieceTokenizer:
         # A state saved before one of its settings existed: TokenizerConfig's default for it, the one default.
-        from seq2seq.stored_config import complete_section  # imported here: it imports this package
-
         s = complete_section(state, TokenizerConfig)
         tok = cls(s["vocab_size"], s["model_type"], s["character_coverage"], s["byte_fallback"],
                   s["user_defined_symbols"], s["lowercase"])

@@ -92,3 +92,14 @@ def test_export_manifest_decoding_is_completed_for_the_accepted_keys_only():
     out = complete_manifest(manifest)
     assert out["decoding"] == {"beam_size": 2, "keep_greedy": True, "coverage_penalty": 0.0}
     assert out["config"]["decoding"]["keep_greedy"] is True and out["hparams"]["decoding"]["alpha"] == 0.6
+
+
+def test_a_sentencepiece_state_without_later_settings_gets_the_schema_defaults():
+    from seq2seq.tokenizers.schema import TokenizerConfig
+    from seq2seq.tokenizers.sentencepiece import SentencePieceTokenizer
+
+    tok = SentencePieceTokenizer.from_state({"kind": "sentencepiece", "vocab_size": 77, "model_type": "unigram",
+                                             "lowercase": True, "model_proto": None})
+    assert (tok.vocab_size_requested, tok.model_type, tok.lowercase) == (77, "unigram", True)  # stored: kept
+    assert tok.byte_fallback is default(TokenizerConfig, "byte_fallback")
+    assert tok.character_coverage == default(TokenizerConfig, "character_coverage")
