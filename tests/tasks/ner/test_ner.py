@@ -389,7 +389,7 @@ def test_predict_lines_json_records_hold_spans():
     assert record["spans"] == [{"start": 0, "end": 2, "type": "PER", "text": "Anna Okafor"}]
     model = {"kind": "tagger", "embedding_dim": 4, "char_encoder": "cnn", "char_dim": 3, "char_hidden": 3,
              "char_kernel": 3, "casing_dim": 2, "cell": "lstm", "hidden_size": 3, "encoder_layers": 1, "dropout": 0.0,
-             "word_dropout": 0.0, "output": "crf", "constrained": True, "embeddings_path": None,
+             "word_dropout": 0.0, "output": "crf", "constrained": True, "packed": False, "embeddings_path": None,
              "freeze_embeddings": False}
     task = TaggingTask(model, {}, {}, {"samples": 0}, len(vocab.words), len(vocab.chars), vocab.tags, vocab.scheme)
     task.attach({"vocab": vocab}, {"data": {"scheme_in": "iob2"}})
