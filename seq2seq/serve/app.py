@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 
 from seq2seq.errors import Seq2SeqError
 from seq2seq.serve.batcher import MicroBatcher
@@ -100,7 +101,8 @@ def chat_settings(predictor) -> dict:
 class ArrivalCounter:
     """ASGI middleware: tells the batcher that a predict request is being received and parsed, so the
     model thread waits for it instead of starting a batch without it. Refuses a body announced larger than
-    ``max_bytes`` before reading it (memory stays bounded whatever a client sends)."""
+    ``max_bytes`` before reading it, and a body sent without a length (chunked) once more than ``max_bytes``
+    of it arrived: memory stays bounded whatever a client sends."""
 
     def __init__(self, app, batcher: MicroBatcher, max_bytes: int):
         self.app, self.batcher, self.max_bytes = app, batcher, max_bytes
@@ -112,12 +114,43 @@ class ArrivalCounter:
         if size.isdigit() and int(size) > self.max_bytes:
             message = f"the request body has {int(size)} bytes; at most {self.max_bytes} are read (send fewer inputs)"
             return await error(413, message)(scope, receive, send)
+        limit = BodyLimit(scope, receive, send, self.max_bytes)
         arrival = self.batcher.arrival()
         scope.setdefault("state", {})["arrival"] = arrival
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, limit.receive, limit.send)
+        except ClientDisconnect:
+            if not limit.refused:  # a client that really went away
+                raise
         finally:
             arrival.done()
+
+
+class BodyLimit:
+    """Counts the body bytes the app reads; past ``max_bytes`` it answers 413 itself, tells the app the
+    client left (so it stops reading) and drops whatever the app then tries to send."""
+
+    def __init__(self, scope, receive, send, max_bytes: int):
+        self.scope, self._receive, self._send, self.max_bytes = scope, receive, send, max_bytes
+        self.read, self.refused = 0, False
+
+    async def receive(self):
+        if self.refused:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.read += len(message.get("body", b""))
+            if self.read > self.max_bytes:
+                self.refused = True
+                text = (f"the request body has more than {self.max_bytes} bytes; at most {self.max_bytes} are read "
+                        "(send fewer inputs)")
+                await error(413, text)(self.scope, self._receive, self._send)
+                return {"type": "http.disconnect"}
+        return message
+
+    async def send(self, message):
+        if not self.refused:
+            await self._send(message)
 
 
 def create_app(predictor, settings: ServeConfig) -> FastAPI:

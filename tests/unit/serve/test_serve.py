@@ -119,6 +119,11 @@ def test_oversized_bodies_are_refused_before_they_are_read_and_model_errors_are_
     huge = json.dumps({"inputs": ["a" * 20] * 5000}).encode()
     resp = client.post("/v1/predict", content=huge, headers={"Content-Type": "application/json"})
     assert resp.status_code == 413 and "bytes; at most" in resp.json()["error"]
+    # The same body streamed in chunks with no Content-Length (Transfer-Encoding: chunked): counted as read.
+    chunks = iter([huge[i : i + 65536] for i in range(0, len(huge), 65536)])
+    resp = client.post("/v1/predict", content=chunks, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413 and "more than" in resp.json()["error"], resp.text
+    assert client.post("/v1/predict", json={"inputs": ["ok"]}).json()["outputs"][0]["text"] == "ko"
     app = create_app(ReversingPredictor(), settings())
     app.state.batcher.predictor = None  # a broken model: every call raises
     with TestClient(app, raise_server_exceptions=False) as broken:
