@@ -1,0 +1,85 @@
+"""A chatbot checkpoint on its test split, for several decodings, on all test pairs and on the test pairs
+whose (context, response) never occurs in training.
+
+DailyDialog's official split files share dialogs: 1,239 of its 6,740 test pairs (18.4%) are also training
+pairs (the training log counts them). ``seq2seq.evaluate`` scores the split as published; this script adds
+the same metrics on the 5,501 unseen pairs, so a reader can see how much of a score is recall.
+
+    python benchmarks/dialog_eval.py outputs/chatbot/<run>/checkpoints/best.ckpt --out dailydialog.json
+    python benchmarks/dialog_eval.py CKPT --decoding beam: sample-0.7:strategy=sample,temperature=0.7,top_p=0.9,seed=1
+
+Each ``--decoding`` is ``name:key=value,...`` (nothing after the colon: the checkpoint's own decoding).
+Metrics: perplexity (teacher forced), sacrebleu corpus BLEU-4, BLEU-1, BLEU-2 and chrF, distinct-1/2 and
+the average reply length (``seq2seq.metrics``), with sacrebleu's signatures in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+import seq2seq
+from seq2seq.data.dialogs.reader import read_dialog_splits
+from seq2seq.metrics import perplexity, scorer_signatures, text_metrics
+
+DEFAULT_DECODINGS = ["beam:", "sample-0.7:strategy=sample,temperature=0.7,top_p=0.9,seed=1",
+                     "sample-1.0:strategy=sample,temperature=1.0,top_p=1.0,seed=1"]
+
+
+def parse_decoding(text: str) -> tuple[str, dict]:
+    name, _, spec = text.partition(":")
+    options = {}
+    for item in filter(None, spec.split(",")):
+        key, _, raw = item.partition("=")
+        options[key] = json.loads(raw) if raw[:1] in "0123456789-tfn[{" else raw
+    return name, options
+
+
+def score(predictor, sources: list[str], references: list[str], outputs: list[str], batch_size: int) -> dict:
+    nll = predictor.teacher_forced_nll(sources, references, batch_size)
+    return {"ppl": perplexity(nll), "examples": len(sources), **text_metrics(outputs, references)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("ckpt")
+    parser.add_argument("--decoding", nargs="+", default=DEFAULT_DECODINGS)
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    torch.set_grad_enabled(False)
+    predictor = seq2seq.load(args.ckpt)
+    splits = read_dialog_splits(predictor.config["data"])
+    sources, references = splits[args.split]
+    training = set(zip(*splits["train"]))
+    unseen = [i for i, pair in enumerate(zip(sources, references)) if pair not in training]
+    print(f"{args.split}: {len(sources)} pairs, {len(sources) - len(unseen)} of them also training pairs; "
+          f"{len(unseen)} unseen", flush=True)
+    rows = []
+    for text in args.decoding:
+        name, given = parse_decoding(text)
+        decoding = predictor.decoding(given)
+        started = time.perf_counter()
+        outputs = [nbest[0][0] for nbest in predictor.nbest(sources, decoding)]
+        seconds = time.perf_counter() - started
+        pick = lambda items: [items[i] for i in unseen]
+        for subset, (src, ref, out) in {"all": (sources, references, outputs),
+                                        "unseen": (pick(sources), pick(references), pick(outputs))}.items():
+            row = {"decoding": name, "options": given, "pairs": subset, "decode_s": round(seconds, 1),
+                   **score(predictor, src, ref, out, decoding["batch_size"])}
+            rows.append(row)
+            shown = {k: round(v, 4) if isinstance(v, float) and math.isfinite(v) else v for k, v in row.items()}
+            print(json.dumps(shown), flush=True)
+    report = {"checkpoint": str(args.ckpt), "split": args.split, "signatures": scorer_signatures(), "rows": rows}
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2))
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
