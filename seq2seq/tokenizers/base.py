@@ -72,3 +72,16 @@ def truncate_at_eos(ids: Iterable[int]) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+class VocabTokenizer(Tokenizer):
+    """A tokenizer over a ``Vocab`` of its own (char, word): one id per vocabulary entry."""
+
+    vocab = None  # a seq2seq.tokenizers.vocab.Vocab once fitted or loaded
+
+    def pieces(self, ids: Iterable[int]) -> list[str]:
+        return [self.vocab.itos[int(i)] for i in ids]
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)

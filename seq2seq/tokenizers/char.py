@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from seq2seq.tokenizers.base import UNK, Tokenizer, truncate_at_eos
+from seq2seq.tokenizers.base import UNK, VocabTokenizer, truncate_at_eos
 from seq2seq.tokenizers.vocab import Vocab
 
 
-class CharTokenizer(Tokenizer):
+class CharTokenizer(VocabTokenizer):
     kind = "char"
 
     def __init__(self, min_freq: int = 1, max_size: int | None = None):
@@ -42,13 +42,6 @@ class CharTokenizer(Tokenizer):
 
     def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.vocab.itos[i] for i in truncate_at_eos(ids))
-
-    def pieces(self, ids: Iterable[int]) -> list[str]:
-        return [self.vocab.itos[int(i)] for i in ids]
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.vocab)
 
     def state(self) -> dict:
         return {"kind": self.kind, "min_freq": self.min_freq, "max_size": self.max_size,

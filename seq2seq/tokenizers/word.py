@@ -22,7 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from seq2seq.tokenizers.base import UNK, Tokenizer, truncate_at_eos
+from seq2seq.tokenizers.base import UNK, VocabTokenizer, truncate_at_eos
 from seq2seq.tokenizers.vocab import Vocab
 
 SPACE_MARK = "▁"
@@ -69,7 +69,7 @@ def to_surface(piece: str) -> str:
     return " " + piece[1:] if piece[0] == SPACE_MARK and len(piece) > 1 else piece
 
 
-class WordTokenizer(Tokenizer):
+class WordTokenizer(VocabTokenizer):
     kind = "word"
 
     def __init__(self, min_freq: int = 1, max_size: int | None = None, lowercase: bool = False):
@@ -102,13 +102,6 @@ class WordTokenizer(Tokenizer):
     def decode(self, ids: Iterable[int]) -> str:
         text = "".join(" <unk>" if i == UNK else to_surface(self.vocab.itos[i]) for i in truncate_at_eos(ids))
         return text.removeprefix(" ")
-
-    def pieces(self, ids: Iterable[int]) -> list[str]:
-        return [self.vocab.itos[int(i)] for i in ids]
-
-    @property
-    def vocab_size(self) -> int:
-        return len(self.vocab)
 
     def state(self) -> dict:
         return {"kind": self.kind, "min_freq": self.min_freq, "max_size": self.max_size,

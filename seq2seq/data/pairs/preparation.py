@@ -16,7 +16,7 @@ import numpy as np
 
 from seq2seq.data.cache import cache_key, load_or_build
 from seq2seq.data.dialogs.reader import dialog_input_files, read_dialog_pairs, read_dialog_splits
-from seq2seq.data.pairs.reader import read_parallel_tsv
+from seq2seq.data.pairs.reader import PARALLEL_READER_KEYS, read_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.split import Grouping, indices_of, key_hashes, log_overlap, log_split, split_labels
 from seq2seq.errors import ConfigError, DataError
@@ -64,10 +64,7 @@ class PairSplit:
 def read_pairs(data: dict, path: str) -> tuple[list[str], list[str]]:
     if data["kind"] == "dialog":
         return read_dialog_pairs(data, path)
-    src, tgt, report = read_parallel_tsv(
-        path, data["src_col"], data["tgt_col"], data["reverse"], data["normalize"], data["lowercase"],
-        data["on_error"],
-    )
+    src, tgt, report = read_parallel_tsv(path, **{k: data[k] for k in PARALLEL_READER_KEYS})
     log.info(report.summary())
     return src, tgt
 

@@ -14,6 +14,9 @@ from seq2seq.errors import DataError
 log = logging.getLogger(__name__)
 
 
+PARALLEL_READER_KEYS = ("src_col", "tgt_col", "reverse", "normalize", "lowercase", "on_error")  # data.* it reads
+
+
 def iter_parallel_tsv(
     path: str | Path,
     src_col: int = 0,
@@ -49,19 +52,12 @@ def iter_parallel_tsv(
         yield (tgt, src) if reverse else (src, tgt)
 
 
-def read_parallel_tsv(
-    path: str | Path,
-    src_col: int = 0,
-    tgt_col: int = 1,
-    reverse: bool = False,
-    normalize: str = "nfc",
-    lowercase: bool = False,
-    on_error: str = "error",
-) -> tuple[list[str], list[str], ReadReport]:
-    """The whole file as two aligned lists of normalised strings (see ``iter_parallel_tsv``)."""
+def read_parallel_tsv(path: str | Path, **options) -> tuple[list[str], list[str], ReadReport]:
+    """The whole file as two aligned lists of normalised strings; ``options`` are ``iter_parallel_tsv``'s
+    (``src_col``, ``tgt_col``, ``reverse``, ``normalize``, ``lowercase``, ``on_error``)."""
     report = ReadReport(str(path), "pairs read")
     sources, targets = [], []
-    for src, tgt in iter_parallel_tsv(path, src_col, tgt_col, reverse, normalize, lowercase, on_error, report):
+    for src, tgt in iter_parallel_tsv(path, **options, report=report):
         sources.append(src)
         targets.append(tgt)
     return sources, targets, report

@@ -38,7 +38,7 @@ from seq2seq.data.pairs.prepared_dir import (
     manifest_settings,
     write_manifest,
 )
-from seq2seq.data.pairs.reader import iter_parallel_tsv
+from seq2seq.data.pairs.reader import PARALLEL_READER_KEYS, iter_parallel_tsv
 from seq2seq.data.ragged import Ragged
 from seq2seq.data.report import ReadReport
 from seq2seq.data.split import DUPLICATE, TRAIN, key_hash
@@ -81,9 +81,7 @@ class LabelledPairs:
         return count, np.frombuffer(src_keys, dtype=np.int64), np.frombuffer(pair_keys, dtype=np.int64)
 
     def _read(self, path: str, report: ReadReport | None = None) -> Iterator[tuple[str, str]]:
-        d = self.data
-        return iter_parallel_tsv(path, d["src_col"], d["tgt_col"], d["reverse"], d["normalize"], d["lowercase"],
-                                 d["on_error"], report)
+        return iter_parallel_tsv(path, **{k: self.data[k] for k in PARALLEL_READER_KEYS}, report=report)
 
     def __iter__(self) -> Iterator[tuple[int, str, str]]:
         if self.explicit:
