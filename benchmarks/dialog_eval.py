@@ -10,7 +10,11 @@ the same metrics on the 5,501 unseen pairs, so a reader can see how much of a sc
 
 Each ``--decoding`` is ``name:key=value,...`` (nothing after the colon: the checkpoint's own decoding).
 Metrics: perplexity (teacher forced), sacrebleu corpus BLEU-4, BLEU-1, BLEU-2 and chrF, distinct-1/2 and
-the average reply length (``seq2seq.metrics``), with sacrebleu's signatures in the output.
+the average reply length (``seq2seq.metrics``), with sacrebleu's signatures in the output. With NLTK
+installed (``pip install nltk``; not a dependency of the project) also ``plato_bleu_1``/``plato_bleu_2``: the
+average over replies of NLTK's sentence BLEU with smoothing method 7 and weights (1,0,0,0) / (0.5,0.5,0,0) on
+white-space tokens, the way the PLATO paper's evaluation code scores DailyDialog (its seq2seq baseline's
+0.336 / 0.268 are on that scale, 0-1); corpus BLEU-1/2 are lower by construction.
 """
 
 from __future__ import annotations
@@ -40,9 +44,29 @@ def parse_decoding(text: str) -> tuple[str, dict]:
     return name, options
 
 
+def plato_bleu(outputs: list[str], references: list[str]) -> dict:
+    """PLATO's BLEU-1/2 (see the module docstring); empty without NLTK."""
+    try:
+        from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    except ImportError:
+        return {}
+    smooth = SmoothingFunction().method7
+    out = {}
+    for name, weights in (("plato_bleu_1", (1, 0, 0, 0)), ("plato_bleu_2", (0.5, 0.5, 0, 0))):
+        scores = []
+        for hyp, ref in zip(outputs, references):
+            try:
+                scores.append(sentence_bleu([ref.split()], hyp.split(), weights=weights, smoothing_function=smooth))
+            except (ZeroDivisionError, ValueError):  # an empty reply, as PLATO's code scores it
+                scores.append(0.0)
+        out[name] = sum(scores) / max(len(scores), 1)
+    return out
+
+
 def score(predictor, sources: list[str], references: list[str], outputs: list[str], batch_size: int) -> dict:
     nll = predictor.teacher_forced_nll(sources, references, batch_size)
-    return {"ppl": perplexity(nll), "examples": len(sources), **text_metrics(outputs, references)}
+    return {"ppl": perplexity(nll), "examples": len(sources), **text_metrics(outputs, references),
+            **plato_bleu(outputs, references)}
 
 
 def main() -> None:
