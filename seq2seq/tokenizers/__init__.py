@@ -9,15 +9,20 @@ from pathlib import Path
 from seq2seq.atomic import atomic_write
 from seq2seq.errors import ConfigError
 from seq2seq.tokenizers.base import BOS, EOS, PAD, SPECIALS, UNK, Tokenizer
-from seq2seq.tokenizers.char import CharTokenizer
 from seq2seq.tokenizers.schema import TokenizerConfig, check_side
-from seq2seq.tokenizers.sentencepiece import SentencePieceTokenizer
-from seq2seq.tokenizers.word import WordTokenizer
 
-TOKENIZERS: dict[str, type[Tokenizer]] = {
-    "char": CharTokenizer, "word": WordTokenizer, "sentencepiece": SentencePieceTokenizer,
-}
+# The implementations load on first use: config validation (train --help, a config error) imports this
+# package for the specials and the schema, and should not pay for numpy or SentencePiece.
+TOKENIZERS = {"char": "seq2seq.tokenizers.char:CharTokenizer", "word": "seq2seq.tokenizers.word:WordTokenizer",
+              "sentencepiece": "seq2seq.tokenizers.sentencepiece:SentencePieceTokenizer"}
 SIDES = ("source", "target")
+
+
+def tokenizer_class(kind: str) -> type[Tokenizer]:
+    import importlib
+
+    module, name = TOKENIZERS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 __all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "Tokenizer", "TokenizerConfig", "build_tokenizer", "load_tokenizer_file",
            "save_tokenizer_files", "side_configs", "tokenizer_from_state"]
@@ -31,10 +36,10 @@ def build_tokenizer(cfg: dict) -> Tokenizer:
     cfg = _validated("tokenizer", {k: v for k, v in cfg.items() if k not in SIDES})
     check_side(cfg)
     if cfg["kind"] == "char":
-        return CharTokenizer(min_freq=cfg["min_freq"], max_size=cfg["max_size"])
+        return tokenizer_class("char")(min_freq=cfg["min_freq"], max_size=cfg["max_size"])
     if cfg["kind"] == "word":
-        return WordTokenizer(min_freq=cfg["min_freq"], max_size=cfg["max_size"], lowercase=cfg["lowercase"])
-    return SentencePieceTokenizer(
+        return tokenizer_class("word")(min_freq=cfg["min_freq"], max_size=cfg["max_size"], lowercase=cfg["lowercase"])
+    return tokenizer_class("sentencepiece")(
         vocab_size=cfg["vocab_size"], model_type=cfg["model_type"], character_coverage=cfg["character_coverage"],
         byte_fallback=cfg["byte_fallback"], user_defined_symbols=cfg["user_defined_symbols"],
         lowercase=cfg["lowercase"],
@@ -67,7 +72,7 @@ def side_configs(cfg: dict) -> dict[str, dict]:
 
 
 def tokenizer_from_state(state: dict) -> Tokenizer:
-    return TOKENIZERS[state["kind"]].from_state(state)
+    return tokenizer_class(state["kind"]).from_state(state)
 
 
 def save_tokenizer_files(tokenizers: dict[str, Tokenizer], directory: str | Path) -> list[Path]:
@@ -93,5 +98,5 @@ def load_tokenizer_file(path: str | Path) -> Tokenizer:
     """The tokenizer of a file written by ``save_tokenizer_files``."""
     path = Path(path)
     if path.suffix == ".model":
-        return SentencePieceTokenizer.from_state({"model_proto": path.read_bytes()})
+        return tokenizer_class("sentencepiece").from_state({"model_proto": path.read_bytes()})
     return tokenizer_from_state(json.loads(path.read_text(encoding="utf-8")))

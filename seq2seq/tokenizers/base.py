@@ -7,9 +7,12 @@ need to ask which tokenizer they run with.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 from collections.abc import Iterable, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
@@ -54,6 +57,7 @@ class Tokenizer(ABC):
 
         Returns (ids, offsets, n_unknown). Subclasses override this with a vectorised version.
         """
+        import numpy as np  # here: the specials above are imported by config validation, which needs no numpy
         encoded = [self.encode(t) for t in texts]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
