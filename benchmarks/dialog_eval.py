@@ -63,10 +63,8 @@ def plato_bleu(outputs: list[str], references: list[str]) -> dict:
     return out
 
 
-def score(predictor, sources: list[str], references: list[str], outputs: list[str], batch_size: int) -> dict:
-    nll = predictor.teacher_forced_nll(sources, references, batch_size)
-    return {"ppl": perplexity(nll), "examples": len(sources), **text_metrics(outputs, references),
-            **plato_bleu(outputs, references)}
+def score(outputs: list[str], references: list[str]) -> dict:
+    return {"examples": len(references), **text_metrics(outputs, references), **plato_bleu(outputs, references)}
 
 
 def main() -> None:
@@ -84,6 +82,10 @@ def main() -> None:
     unseen = [i for i, pair in enumerate(zip(sources, references)) if pair not in training]
     print(f"{args.split}: {len(sources)} pairs, {len(sources) - len(unseen)} of them also training pairs; "
           f"{len(unseen)} unseen", flush=True)
+    pick = lambda items: [items[i] for i in unseen]
+    batch = predictor.decoding({})["batch_size"]
+    ppl = {"all": perplexity(predictor.teacher_forced_nll(sources, references, batch)),  # decoding-independent
+           "unseen": perplexity(predictor.teacher_forced_nll(pick(sources), pick(references), batch))}
     rows = []
     for text in args.decoding:
         name, given = parse_decoding(text)
@@ -91,11 +93,9 @@ def main() -> None:
         started = time.perf_counter()
         outputs = [nbest[0][0] for nbest in predictor.nbest(sources, decoding)]
         seconds = time.perf_counter() - started
-        pick = lambda items: [items[i] for i in unseen]
-        for subset, (src, ref, out) in {"all": (sources, references, outputs),
-                                        "unseen": (pick(sources), pick(references), pick(outputs))}.items():
+        for subset, (ref, out) in {"all": (references, outputs), "unseen": (pick(references), pick(outputs))}.items():
             row = {"decoding": name, "options": given, "pairs": subset, "decode_s": round(seconds, 1),
-                   **score(predictor, src, ref, out, decoding["batch_size"])}
+                   "ppl": ppl[subset], **score(out, ref)}
             rows.append(row)
             shown = {k: round(v, 4) if isinstance(v, float) and math.isfinite(v) else v for k, v in row.items()}
             print(json.dumps(shown), flush=True)
