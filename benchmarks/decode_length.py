@@ -36,7 +36,7 @@ import torch
 from seq2seq.hydra_schemas import schema_defaults
 from seq2seq.inference.translation import build_seq2seq_model
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 
 BUCKETS = ((10, 50), (50, 100), (100, 200), (200, 300), (300, 400), (400, 500))
 SOURCES = (100, 200, 400, 800, 1600, 3200, 6400, 12800, 16000)

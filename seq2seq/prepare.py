@@ -16,7 +16,7 @@ from seq2seq.data.pairs.stream_preparation import prepare_to_dir
 from seq2seq.errors import ConfigError
 from seq2seq.hydra_schemas import config_dir
 from seq2seq.ranges import ranged
-from seq2seq.tasks.seq2seq_config import ParallelDataConfig
+from seq2seq.tasks.seq2seq.config import ParallelDataConfig
 from seq2seq.tokenizers import TokenizerConfig, side_configs
 from seq2seq.train_config import absolute_paths
 

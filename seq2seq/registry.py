@@ -65,38 +65,40 @@ def register_task(kind: TaskKind) -> None:
 
 
 register_task(TaskKind(
-    "seq2seq", "seq2seq.tasks.seq2seq:Seq2SeqTask", "seq2seq.data.pairs.datamodule:PairDataModule",
+    "seq2seq", "seq2seq.tasks.seq2seq.module:Seq2SeqTask", "seq2seq.data.pairs.datamodule:PairDataModule",
     "seq2seq.inference.translation:TranslationPredictor", ("source", "target"), "translation",
-    data={"parallel": Schema("seq2seq.tasks.seq2seq_config:ParallelDataConfig"),
+    data={"parallel": Schema("seq2seq.tasks.seq2seq.config:ParallelDataConfig"),
           "dialog": Schema("seq2seq.data.dialogs.schema:DialogDataConfig")},
-    model={"seq2seq": Schema("seq2seq.tasks.seq2seq_config:Seq2SeqModelConfig",
-                             "seq2seq.tasks.seq2seq_config:model_rules")},
+    model={"seq2seq": Schema("seq2seq.tasks.seq2seq.config:Seq2SeqModelConfig",
+                             "seq2seq.tasks.seq2seq.config:model_rules")},
 ))
 register_task(TaskKind(
-    "tagging", "seq2seq.tasks.tagging:TaggingTask", "seq2seq.data.conll.datamodule:ConllDataModule",
+    "tagging", "seq2seq.tasks.ner.module:TaggingTask", "seq2seq.data.conll.datamodule:ConllDataModule",
     "seq2seq.inference.ner:NERPredictor", ("vocab",), "ner",
-    data={"conll": Schema("seq2seq.tasks.tagging_config:ConllDataConfig", "seq2seq.tasks.tagging_config:data_rules")},
-    model={"tagger": Schema("seq2seq.tasks.tagging_config:TaggerModelConfig")},
+    data={"conll": Schema("seq2seq.tasks.ner.config:ConllDataConfig", "seq2seq.tasks.ner.config:data_rules")},
+    model={"tagger": Schema("seq2seq.tasks.ner.config:TaggerModelConfig")},
 ))
 register_task(TaskKind(
-    "forecast", "seq2seq.tasks.forecast:ForecastTask", "seq2seq.data.series.datamodule:ForecastDataModule",
+    "forecast", "seq2seq.tasks.forecast.module:ForecastTask",
+    "seq2seq.data.series.datamodule:ForecastDataModule",
     "seq2seq.inference.forecast:ForecastPredictor", (), "forecast",
-    data={"csv_series": Schema("seq2seq.tasks.forecast_config:SeriesDataConfig",
-                               "seq2seq.tasks.forecast_config:data_rules")},
-    model={"forecaster": Schema("seq2seq.tasks.forecast_config:ForecasterModelConfig")},
+    data={"csv_series": Schema("seq2seq.tasks.forecast.config:SeriesDataConfig",
+                               "seq2seq.tasks.forecast.config:data_rules")},
+    model={"forecaster": Schema("seq2seq.tasks.forecast.config:ForecasterModelConfig")},
 ))
 register_task(TaskKind(
-    "classify", "seq2seq.tasks.classify:ClassifyTask", "seq2seq.data.labeled.datamodule:LabeledDataModule",
+    "classify", "seq2seq.tasks.classify.module:ClassifyTask",
+    "seq2seq.data.labeled.datamodule:LabeledDataModule",
     "seq2seq.inference.classify:ClassifyPredictor", ("text",), "classify",
-    data={"labeled": Schema("seq2seq.tasks.classify_config:LabeledDataConfig",
-                            "seq2seq.tasks.classify_config:data_rules")},
-    model={"classifier": Schema("seq2seq.tasks.classify_config:ClassifierModelConfig")},
+    data={"labeled": Schema("seq2seq.tasks.classify.config:LabeledDataConfig",
+                            "seq2seq.tasks.classify.config:data_rules")},
+    model={"classifier": Schema("seq2seq.tasks.classify.config:ClassifierModelConfig")},
 ))
 register_task(TaskKind(
-    "lm", "seq2seq.tasks.lm:LanguageModelTask", "seq2seq.data.text.datamodule:TextDataModule",
+    "lm", "seq2seq.tasks.lm.module:LanguageModelTask", "seq2seq.data.text.datamodule:TextDataModule",
     "seq2seq.inference.lm:LMPredictor", ("text",), "lm",
-    data={"text": Schema("seq2seq.tasks.lm_config:TextDataConfig")},
-    model={"lm": Schema("seq2seq.tasks.lm_config:LMModelConfig")},
+    data={"text": Schema("seq2seq.tasks.lm.config:TextDataConfig")},
+    model={"lm": Schema("seq2seq.tasks.lm.config:LMModelConfig")},
 ))
 
 

@@ -46,9 +46,9 @@ class ClassifyPredictor(ClassifyIO, Predictor):
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Classify a split of the training data (or ``input_path``, read the same way); write
         ``predictions.tsv`` (text, gold, predicted, probabilities as JSON) and ``confusion_matrix.png``."""
-        from seq2seq.classification_metrics import classification_metrics, confusion_figure, confusion_matrix
         from seq2seq.data.labeled.datamodule import LabeledDataModule  # the training data's reader
         from seq2seq.plots import plt
+        from seq2seq.tasks.classify.metrics import classification_metrics, confusion_figure, confusion_matrix
 
         out_dir, data = Path(out_dir), self.config["data"]
         rows = LabeledDataModule.eval_rows(data, split, input_path)

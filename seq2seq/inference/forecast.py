@@ -77,8 +77,8 @@ class ForecastPredictor(ForecastIO, Predictor):
 
     def evaluate(self, split: str, input_path: str | None, options: dict, out_dir: Path) -> dict:
         """Metrics of the model and both baselines; writes ``forecasts.csv`` (one row per window and step)."""
-        from seq2seq.forecast_metrics import baseline_report, target_scale
         from seq2seq.inference.forecast_eval import eval_windows, write_forecasts
+        from seq2seq.tasks.forecast.metrics import baseline_report, target_scale
 
         windows = eval_windows(self.spec, self.config, split, input_path)
         forecast = self.forecast_windows(windows, options["batch_size"])

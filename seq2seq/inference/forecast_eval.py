@@ -10,7 +10,7 @@ import numpy as np
 from seq2seq.data.series.reader import log_filled, number, read_series_file
 from seq2seq.data.series.windows import SPLITS, window_starts
 from seq2seq.errors import ConfigError, DataError
-from seq2seq.forecast_metrics import naive_forecast, seasonal_naive_forecast
+from seq2seq.tasks.forecast.metrics import naive_forecast, seasonal_naive_forecast
 
 
 def eval_windows(spec: dict, config: dict, split: str, input_path: str | None):

@@ -13,9 +13,9 @@ from seq2seq.data.text.streams import StreamWindows
 from seq2seq.errors import ConfigError
 from seq2seq.inference.base import Predictor
 from seq2seq.inference.lm_io import LMIO, Generation, TextScore  # noqa: F401 (public names)
-from seq2seq.metrics import perplexity
 from seq2seq.models.lm import RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState
+from seq2seq.tasks.seq2seq.metrics import perplexity
 from seq2seq.tokenizers import BOS, PAD
 
 

@@ -10,7 +10,7 @@ from seq2seq.data.text.preparation import encode_text, normalize_lm_text
 from seq2seq.data.text.prompts import escape_newlines, normalize_prompt, unescape_newlines
 from seq2seq.errors import DataError
 from seq2seq.inference.options import check_inputs
-from seq2seq.metrics import perplexity
+from seq2seq.tasks.seq2seq.metrics import perplexity
 
 
 @dataclass

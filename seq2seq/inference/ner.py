@@ -45,7 +45,7 @@ class NERPredictor(NERIO, Predictor):
         from seq2seq.data.conll.datamodule import ConllDataModule  # the training data's reader
         from seq2seq.data.conll.reader import format_conll
         from seq2seq.plots import plt
-        from seq2seq.tagging_metrics import confusion_figure, entity_metrics, tag_confusion
+        from seq2seq.tasks.ner.metrics import confusion_figure, entity_metrics, tag_confusion
 
         out_dir = Path(out_dir)
         sentences = ConllDataModule.eval_sentences(self.config["data"], split, input_path)

@@ -86,13 +86,14 @@ class TranslationPredictor(TranslationIO, Predictor):
         return {**metrics, "examples": len(sources)}
 
     def scorer_signatures(self) -> dict[str, str]:
-        from seq2seq.metrics import scorer_signatures
+        from seq2seq.tasks.seq2seq.metrics import scorer_signatures
 
         return scorer_signatures()
 
     def evaluate_examples(self, sources: list[str], references: list[str], decoding: dict) -> tuple[dict, list[str]]:
         """Metrics (loss, ppl, bleu, chrf, exact_match) and the best output per source."""
-        from seq2seq.metrics import perplexity, text_metrics  # sacrebleu: only evaluate pays its import
+        # sacrebleu: only evaluate pays its import
+        from seq2seq.tasks.seq2seq.metrics import perplexity, text_metrics
 
         outputs = [nbest[0][0] for nbest in self.nbest(sources, decoding)]
         metrics = text_metrics(outputs, references)

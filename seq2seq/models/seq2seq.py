@@ -44,7 +44,7 @@ class Generator(nn.Module):
 
 class Seq2SeqModel(nn.Module):
     # Keyword-only and without defaults: each value comes from the validated ``model`` section, whose schema
-    # (seq2seq.tasks.seq2seq_config.Seq2SeqModelConfig) holds the one default of every key.
+    # (seq2seq.tasks.seq2seq.config.Seq2SeqModelConfig) holds the one default of every key.
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, *, cell: str, embedding_dim: int,
                  hidden_size: int, encoder_layers: int, decoder_layers: int, decoder_hidden_size: int | None,
                  bidirectional: bool, bidirectional_merge: str, attention: str, input_feed: bool, bridge: str,

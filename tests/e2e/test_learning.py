@@ -20,7 +20,7 @@ from torch import nn
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import greedy_search
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.tokenizers import EOS, PAD
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]

@@ -1,17 +1,27 @@
-"""The package's shape: imports point one way, the config modules are a leaf, modules stay small.
+"""The package's shape: imports point one way, the config modules are a leaf, a task family's light modules
+sit below inference and its LightningModule above, modules stay small.
 
 Edges of the import graph are every ``import seq2seq...`` / ``from seq2seq... import`` statement in a module,
 at its top level AND inside functions (a deferred import still says which layer depends on which), each to
-the module it names (``from seq2seq.tasks import lm`` is an edge to ``seq2seq.tasks.lm``).
+the module it names (``from seq2seq.tasks.lm import config`` is an edge to ``seq2seq.tasks.lm.config``).
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "seq2seq"
 CONFIG_LEAF = {"seq2seq.config", "seq2seq.ranges", "seq2seq.config_rules", "seq2seq.decoding_config"}
+# seq2seq/tasks/<family>/: module.py (the LightningModule) sits above inference; config.py, metrics.py and
+# plot.py are light leaves that inference, evaluate and the ONNX runtime import.
+FAMILY_LEAF = re.compile(r"seq2seq\.tasks\.\w+\.(config|metrics|plot)")
+FAMILY_MODULE = re.compile(r"seq2seq\.tasks\.(\w+\.module|base)")
+INFERENCE_SIDE = re.compile(r"seq2seq\.(inference|onnx_runtime)(\..+)?|seq2seq\.evaluate")
 
 
 def _modules() -> dict[str, Path]:
@@ -70,6 +80,47 @@ def test_the_config_modules_import_only_errors_and_each_other():
     graph = import_graph()
     outside = {m: sorted(graph[m] - CONFIG_LEAF - {"seq2seq.errors"}) for m in CONFIG_LEAF}
     assert outside == {m: [] for m in CONFIG_LEAF}
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in graph[todo.pop()] - seen:
+            seen.add(nxt)
+            todo.append(nxt)
+    return seen
+
+
+def test_every_task_family_has_a_module_and_a_config_and_an_empty_package():
+    families = sorted(p.parent for p in (PACKAGE / "tasks").glob("*/__init__.py"))
+    assert [f.name for f in families] == ["classify", "forecast", "lm", "ner", "seq2seq"]
+    for family in families:
+        assert (family / "module.py").is_file() and (family / "config.py").is_file(), family
+        body = ast.parse((family / "__init__.py").read_text(encoding="utf-8")).body
+        assert len(body) == 1 and isinstance(body[0].value, ast.Constant), f"{family}/__init__.py: docstring only"
+
+
+def test_a_familys_light_modules_sit_below_inference_and_its_lightning_module_above():
+    graph = import_graph()
+    leaves = sorted(m for m in graph if FAMILY_LEAF.fullmatch(m))
+    upper = {m for m in graph if FAMILY_MODULE.fullmatch(m)}
+    assert len(leaves) == 10 and len(upper) == 6
+    above = {m: sorted(graph[m] & (upper | {i for i in graph if INFERENCE_SIDE.fullmatch(i)})) for m in leaves}
+    assert above == {m: [] for m in leaves}
+    inference = sorted(m for m in graph if INFERENCE_SIDE.fullmatch(m))
+    assert {m: sorted(_reachable(graph, m) & upper) for m in inference} == {m: [] for m in inference}
+
+
+def test_a_familys_light_modules_import_no_torch_lightning_or_hydra():
+    leaves = sorted(m for m in import_graph() if FAMILY_LEAF.fullmatch(m))
+    script = ("import importlib, json, sys\n"
+              f"for m in {leaves!r}: importlib.import_module(m)\n"
+              "heavy = {'torch', 'lightning', 'pytorch_lightning', 'hydra', 'omegaconf'}\n"
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & heavy)))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=PACKAGE.parent, check=False)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
 def test_nothing_registers_by_import_side_effect():

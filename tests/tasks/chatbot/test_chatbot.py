@@ -14,7 +14,7 @@ from conftest import compose_cfg
 
 from seq2seq.data.dialogs.reader import dialog_pairs, read_dialog_pairs, read_dialog_splits
 from seq2seq.errors import DataError
-from seq2seq.metrics import distinct_n, scorer_signatures, text_metrics
+from seq2seq.tasks.seq2seq.metrics import distinct_n, scorer_signatures, text_metrics
 from seq2seq.train_config import validate_train_config
 
 BASE = {"kind": "dialog", "format": "chatterbot", "context_turns": 1, "separator": " <sep> ", "normalize": "nfc",

@@ -19,13 +19,13 @@ from conftest import ROOT, compose_cfg
 from sklearn.metrics import f1_score
 
 from seq2seq.checkpoint import load_task
-from seq2seq.classification_metrics import classification_metrics, confusion_matrix
 from seq2seq.data.labeled.datamodule import LabeledDataModule
 from seq2seq.data.labeled.preparation import encode_texts, read_raw_splits, stratified_split_indices
 from seq2seq.data.labeled.reader import read_labeled
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.models.classifier import POOLINGS, SequenceClassifier, max_pool, mean_pool
-from seq2seq.tasks.classify import ClassifyTask
+from seq2seq.tasks.classify.metrics import classification_metrics, confusion_matrix
+from seq2seq.tasks.classify.module import ClassifyTask
 from seq2seq.tokenizers import PAD, UNK
 from seq2seq.tokenizers.char import CharTokenizer
 from seq2seq.train_config import validate_train_config

@@ -21,16 +21,16 @@ from seq2seq.data.series.datamodule import ForecastDataModule, WindowDataset, pr
 from seq2seq.data.series.reader import read_series_lines
 from seq2seq.data.series.windows import SPLITS, Scaler, split_bounds, window_indices, window_starts
 from seq2seq.errors import ConfigError, DataError
-from seq2seq.forecast_metrics import (
+from seq2seq.models.forecaster import Forecaster
+from seq2seq.tasks.forecast.config import ForecasterModelConfig
+from seq2seq.tasks.forecast.metrics import (
     baseline_report,
     error_metrics,
     naive_forecast,
     seasonal_naive_forecast,
     window_targets,
 )
-from seq2seq.models.forecaster import Forecaster
-from seq2seq.tasks.forecast import write_forecasts
-from seq2seq.tasks.forecast_config import ForecasterModelConfig
+from seq2seq.tasks.forecast.module import write_forecasts
 from seq2seq.train_config import validate_train_config
 
 sys.path.insert(0, str(ROOT / "data"))

@@ -32,8 +32,8 @@ from seq2seq.data.text.streams import StreamWindows
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.models.lm import NEVER_GENERATED, RNNLanguageModel, generate
 from seq2seq.models.tbptt import CarriedState
-from seq2seq.tasks.lm import LanguageModelTask
-from seq2seq.tasks.lm_config import LMModelConfig
+from seq2seq.tasks.lm.config import LMModelConfig
+from seq2seq.tasks.lm.module import LanguageModelTask
 from seq2seq.tokenizers import BOS, PAD
 from seq2seq.train_config import validate_train_config
 

@@ -21,8 +21,8 @@ from seq2seq.data.conll.vocab import CASING, TaggingVocab, casing_class
 from seq2seq.errors import DataError
 from seq2seq.models.pretrained import read_vectors
 from seq2seq.models.tagger import Tagger
-from seq2seq.tagging_metrics import confusion_counts, entity_metrics, tag_confusion
-from seq2seq.tasks.tagging_config import TaggerModelConfig
+from seq2seq.tasks.ner.config import TaggerModelConfig
+from seq2seq.tasks.ner.metrics import confusion_counts, entity_metrics, tag_confusion
 
 # One sentence, the same entities in the three schemes: [Peter Blackburn](PER) [EU](ORG) [Rome](LOC)
 # [Milan](LOC) (two adjacent LOC entities: IOB1 needs B- on the second), then O.
@@ -383,7 +383,7 @@ def test_ner_evaluate_another_file_and_predict_with_scores_in_process(trained_ne
 @pytest.mark.slow
 def test_predict_lines_json_records_hold_spans():
     vocab = TaggingVocab.build([["Anna", "Okafor", "sings"]], tag_set(["PER"], "bioes"), "bioes")
-    from seq2seq.tasks.tagging import TaggingTask, sentence_record
+    from seq2seq.tasks.ner.module import TaggingTask, sentence_record
 
     record = sentence_record(["Anna", "Okafor", "sings"], ["B-PER", "E-PER", "O"], -0.5)
     assert record["spans"] == [{"start": 0, "end": 2, "type": "PER", "text": "Anna Okafor"}]

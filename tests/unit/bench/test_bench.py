@@ -18,7 +18,7 @@ from seq2seq.bench.weights import build_reference, check_reference_config, copy_
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.errors import ConfigError
 from seq2seq.models.search import greedy_search
-from seq2seq.tasks.seq2seq import Seq2SeqTask
+from seq2seq.tasks.seq2seq.module import Seq2SeqTask
 from seq2seq.tokenizers import PAD
 
 TINY_MODEL = ["model.embedding_dim=8", "model.hidden_size=8", "model.decoder_hidden_size=16",

@@ -99,7 +99,7 @@ def test_whole_model_with_reference_cells_equals_builtin(cell):
 
     from seq2seq.data.pairs.collate import collate_pairs
     from seq2seq.models.seq2seq import Seq2SeqModel
-    from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+    from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 
     kwargs = dict(cell=cell, embedding_dim=6, hidden_size=5, encoder_layers=2, decoder_layers=2,
                   bidirectional=True, attention="general", dropout=0.0)

@@ -17,7 +17,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from seq2seq.data.pairs.collate import collate_pairs
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.tokenizers import EOS, PAD
 from seq2seq.train import train
 

@@ -75,7 +75,7 @@ def test_decoding_keep_greedy_reaches_beam_search(train_overrides, monkeypatch, 
     from conftest import compose_cfg
 
     import seq2seq.inference.translation as task_module  # the task's search is the predictor's
-    from seq2seq.tasks.seq2seq import Seq2SeqTask
+    from seq2seq.tasks.seq2seq.module import Seq2SeqTask
     from seq2seq.train_config import validate_train_config
 
     cfg = validate_train_config(compose_cfg("train", [*train_overrides, f"decoding.keep_greedy={keep_greedy}"]))

@@ -18,7 +18,7 @@ from seq2seq.models.attention import Attention
 from seq2seq.models.bridge import Bridge
 from seq2seq.models.search import beam_search, greedy_search, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 VOCAB = 11
@@ -362,7 +362,7 @@ def test_scheduled_sampling_at_ratio_one_equals_teacher_forcing(input_feed):
 
 
 def test_teacher_forcing_schedules_decay_from_the_ratio():
-    from seq2seq.tasks.seq2seq import teacher_forcing_ratio
+    from seq2seq.tasks.seq2seq.module import teacher_forcing_ratio
 
     def series(schedule):
         tf = {"ratio": 1.0, "schedule": schedule, "k": 100.0, "min_ratio": 0.1}

@@ -12,7 +12,7 @@ from conftest import compose_cfg, model_from_schema
 
 from seq2seq.models.rnn import CellOptions, make_rnn
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.train import train
 
 

@@ -83,7 +83,7 @@ def test_training_with_pretrained_vectors(train_overrides, tmp_path, caplog, fre
     overrides = [*train_overrides, "model.embedding_dim=8", f"model.pretrained_source={path}",
                  f"model.pretrained_target={path}", f"model.freeze_pretrained={str(freeze).lower()}",
                  "test_after_fit=false"]
-    with caplog.at_level(logging.INFO, logger="seq2seq.tasks.seq2seq"):
+    with caplog.at_level(logging.INFO, logger="seq2seq.tasks.seq2seq.module"):
         train(compose_cfg("train", overrides))
     assert "3 of 8 source vocabulary entries initialised" in caplog.text  # the corpus has 8 letters
     assert "3 of 8 target vocabulary entries initialised" in caplog.text

@@ -17,7 +17,7 @@ from seq2seq.models.history import StepHistory
 from seq2seq.models.sampling import sample
 from seq2seq.models.search import beam_search, block_specials, greedy_search, length_penalty, max_lengths
 from seq2seq.models.seq2seq import Seq2SeqModel
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.tokenizers import BOS, EOS, PAD
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py

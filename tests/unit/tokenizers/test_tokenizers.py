@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 from seq2seq.data.normalize import normalize_text
 from seq2seq.data.pairs import preparation as prepare
 from seq2seq.errors import ConfigError, DataError
-from seq2seq.tasks.seq2seq_config import ParallelDataConfig
+from seq2seq.tasks.seq2seq.config import ParallelDataConfig
 from seq2seq.tokenizers import (
     SPECIALS,
     UNK,

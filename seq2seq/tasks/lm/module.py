@@ -19,10 +19,10 @@ import torch
 from seq2seq.data.text.datamodule import STAGE_SPLITS, TextDataModule
 from seq2seq.data.text.prompts import sample_prompts
 from seq2seq.inference.lm import LMPredictor, build_lm, window_nll
-from seq2seq.metrics import perplexity
 from seq2seq.models.tbptt import CarriedState
 from seq2seq.tasks.base import BaseTask
-from seq2seq.tasks.lm_config import check_lm_config
+from seq2seq.tasks.lm.config import check_lm_config
+from seq2seq.tasks.seq2seq.metrics import perplexity
 
 LN2 = math.log(2)
 __all__ = ["LanguageModelTask", "TextDataModule"]

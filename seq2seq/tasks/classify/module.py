@@ -6,12 +6,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seq2seq.classification_metrics import classification_metrics, confusion_figure, confusion_matrix
 from seq2seq.data.labeled.datamodule import LabeledDataModule
 from seq2seq.inference.classify import ClassifyPredictor, build_classifier
 from seq2seq.plots import attention_figure
 from seq2seq.tasks.base import BaseTask
-from seq2seq.tasks.classify_config import check_model_config
+from seq2seq.tasks.classify.config import check_model_config
+from seq2seq.tasks.classify.metrics import classification_metrics, confusion_figure, confusion_matrix
 
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
 __all__ = ["ClassifyTask", "LabeledDataModule"]

@@ -12,8 +12,8 @@ from seq2seq.data.conll.schemes import entities
 from seq2seq.data.conll.vocab import TaggingVocab
 from seq2seq.inference.ner import NERPredictor, build_tagger, sentence_record
 from seq2seq.models.pretrained import read_vectors
-from seq2seq.tagging_metrics import confusion_counts, confusion_figure, entity_metrics
 from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.ner.metrics import confusion_counts, confusion_figure, entity_metrics
 from seq2seq.tokenizers import SPECIALS
 
 log = logging.getLogger(__name__)

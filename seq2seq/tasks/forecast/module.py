@@ -13,17 +13,17 @@ import torch
 
 from seq2seq.data.series.datamodule import ForecastDataModule, WindowSet
 from seq2seq.data.series.windows import Scaler
-from seq2seq.forecast_metrics import (
+from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
+from seq2seq.inference.forecast_eval import write_forecasts
+from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.forecast.metrics import (
     baseline_report,
     naive_forecast,
     seasonal_naive_forecast,
     target_scale,
     window_targets,
 )
-from seq2seq.forecast_plot import forecast_figure
-from seq2seq.inference.forecast import ForecastPredictor, build_forecaster
-from seq2seq.inference.forecast_eval import write_forecasts
-from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.forecast.plot import forecast_figure
 
 __all__ = ["ForecastDataModule", "ForecastTask", "write_forecasts"]
 

@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from hydra.utils import to_absolute_path
 
 from seq2seq.inference.translation import TranslationPredictor, build_seq2seq_model, search
-from seq2seq.metrics import TEXT_METRICS, perplexity, scorer_signatures, text_metrics
 from seq2seq.models.attention import coverage_loss
 from seq2seq.models.pretrained import load_pretrained
 from seq2seq.models.search import SearchResult
 from seq2seq.plots import attention_figure
 from seq2seq.tasks.base import BaseTask
+from seq2seq.tasks.seq2seq.metrics import TEXT_METRICS, perplexity, scorer_signatures, text_metrics
 from seq2seq.tokenizers import PAD, SPECIALS
 
 SPLIT_OF_STAGE = {"val": "valid", "test": "test"}
