@@ -23,9 +23,9 @@ from seq2seq.cli import one_line_errors
 from seq2seq.config import DecodingConfig
 from seq2seq.decoding_config import validate_chat_config, validate_decoding
 from seq2seq.errors import ConfigError
-from seq2seq.hydra_schemas import config_dir
 from seq2seq.inference import load
 from seq2seq.inference.chat import Chat
+from seq2seq.hydra_schemas import config_dir
 
 HELP = ("commands: /reset (forget the dialog), /context (input of the last reply), "
         "/set <decoding key> <value> (e.g. /set temperature 0.7, /set strategy greedy), /help, /quit")

@@ -16,8 +16,8 @@ from seq2seq.atomic import atomic_write
 from seq2seq.checkpoint import pick_device
 from seq2seq.cli import one_line_errors
 from seq2seq.decoding_config import apply_reader_overrides, validate_evaluate_config
-from seq2seq.hydra_schemas import config_dir
 from seq2seq.inference import load
+from seq2seq.hydra_schemas import config_dir
 
 log = logging.getLogger("seq2seq.evaluate")
 

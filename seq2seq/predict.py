@@ -14,8 +14,8 @@ from seq2seq.checkpoint import pick_device
 from seq2seq.cli import compose_command, one_line_errors
 from seq2seq.data.textio import input_lines
 from seq2seq.decoding_config import apply_reader_overrides, validate_predict_config
-from seq2seq.hydra_schemas import config_dir
 from seq2seq.inference import load
+from seq2seq.hydra_schemas import config_dir
 
 
 def read_lines(path: str | None) -> list[str]:

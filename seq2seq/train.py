@@ -14,8 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 from seq2seq.cli import one_line_errors
 from seq2seq.config_rules import check_machine
 from seq2seq.errors import ConfigError
-from seq2seq.hydra_schemas import config_dir
 from seq2seq.registry import task_kind
+from seq2seq.hydra_schemas import config_dir
 from seq2seq.run_dir import claim_run_dir, release_run_dir, run_dir_of
 from seq2seq.train_config import validate_train_config
 
