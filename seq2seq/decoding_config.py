@@ -21,8 +21,8 @@ from seq2seq.config_rules import check_decoding, check_device
 from seq2seq.errors import ConfigError, DataError
 from seq2seq.ranges import Range, fail
 
-# As in forecast_config / classify_config; declared again so that the config modules stay a leaf that
-# imports no task's schema.
+# As in tasks/forecast/config.py / tasks/classify/config.py; declared again so that the config modules stay
+# a leaf that imports no task's schema.
 OnMissing = choices("OnMissing", "error ffill")
 TableFormat = choices("TableFormat", "tsv csv")
 SPLITS = ("train", "valid", "test")
