@@ -30,7 +30,7 @@ from seq2seq.export import export_predictor
 from seq2seq.hydra_schemas import schema_defaults
 from seq2seq.inference.translation import DECODING_KEYS, TranslationPredictor, build_seq2seq_model
 from seq2seq.stored_config import complete_sections
-from seq2seq.tasks.seq2seq_config import Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import Seq2SeqModelConfig
 from seq2seq.tokenizers import SPECIALS, tokenizer_from_state
 
 MODEL = {**schema_defaults(Seq2SeqModelConfig), "cell": "lstm", "embedding_dim": 128, "hidden_size": 256,

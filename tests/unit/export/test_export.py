@@ -23,10 +23,10 @@ from seq2seq.inference.classify import ClassifyPredictor, build_classifier
 from seq2seq.inference.translation import TranslationPredictor, build_seq2seq_model
 from seq2seq.inference.translation import search as torch_search
 from seq2seq.onnx_runtime.translation import search as numpy_search
-from seq2seq.tasks.classify_config import ClassifierModelConfig
-from seq2seq.tasks.forecast_config import ForecasterModelConfig
-from seq2seq.tasks.lm_config import LMModelConfig
-from seq2seq.tasks.tagging_config import TaggerModelConfig
+from seq2seq.tasks.classify.config import ClassifierModelConfig
+from seq2seq.tasks.forecast.config import ForecasterModelConfig
+from seq2seq.tasks.lm.config import LMModelConfig
+from seq2seq.tasks.ner.config import TaggerModelConfig
 from seq2seq.tokenizers import EOS, PAD, SPECIALS, tokenizer_from_state
 
 LETTERS = list("abcdefghijklmnop")

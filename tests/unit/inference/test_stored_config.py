@@ -14,7 +14,7 @@ from test_api import FAST, task_overrides
 import seq2seq
 from seq2seq.config import DecodingConfig
 from seq2seq.stored_config import complete_manifest, complete_section, complete_sections
-from seq2seq.tasks.seq2seq_config import ParallelDataConfig, Seq2SeqModelConfig
+from seq2seq.tasks.seq2seq.config import ParallelDataConfig, Seq2SeqModelConfig
 
 INPUTS = ["abc", "hgfe", "dd"]
 
