@@ -10,7 +10,7 @@ the same metrics on the 5,501 unseen pairs, so a reader can see how much of a sc
 
 Each ``--decoding`` is ``name:key=value,...`` (nothing after the colon: the checkpoint's own decoding).
 Metrics: perplexity (teacher forced), sacrebleu corpus BLEU-4, BLEU-1, BLEU-2 and chrF, distinct-1/2 and
-the average reply length (``seq2seq.metrics``), with sacrebleu's signatures in the output. With NLTK
+the average reply length (``seq2seq.tasks.seq2seq.metrics``), with sacrebleu's signatures in the output. With NLTK
 installed (``pip install nltk``; not a dependency of the project) also ``plato_bleu_1``/``plato_bleu_2``: the
 average over replies of NLTK's sentence BLEU with smoothing method 7 and weights (1,0,0,0) / (0.5,0.5,0,0) on
 white-space tokens, the way the PLATO paper's evaluation code scores DailyDialog (its seq2seq baseline's
@@ -29,7 +29,7 @@ import torch
 
 import seq2seq
 from seq2seq.data.dialogs.reader import read_dialog_splits
-from seq2seq.metrics import perplexity, scorer_signatures, text_metrics
+from seq2seq.tasks.seq2seq.metrics import perplexity, scorer_signatures, text_metrics
 
 DEFAULT_DECODINGS = ["beam:", "sample-0.7:strategy=sample,temperature=0.7,top_p=0.9,seed=1",
                      "sample-1.0:strategy=sample,temperature=1.0,top_p=1.0,seed=1"]
