@@ -84,7 +84,8 @@ register_task(TaskKind(
     "seq2seq.inference.forecast:ForecastPredictor", (), "forecast",
     data={"csv_series": Schema("seq2seq.tasks.forecast.config:SeriesDataConfig",
                                "seq2seq.tasks.forecast.config:data_rules")},
-    model={"forecaster": Schema("seq2seq.tasks.forecast.config:ForecasterModelConfig")},
+    model={"forecaster": Schema("seq2seq.tasks.forecast.config:ForecasterModelConfig",
+                                "seq2seq.tasks.forecast.config:model_rules")},
 ))
 register_task(TaskKind(
     "classify", "seq2seq.tasks.classify.module:ClassifyTask",

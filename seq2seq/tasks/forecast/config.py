@@ -60,10 +60,13 @@ def data_rules(cfg: dict) -> None:
     )
 
     check_series_config(cfg["data"])
-    model = cfg["model"]
-    if model["highway"] > cfg["data"]["window"]:
-        raise ConfigError(f"model.highway={model['highway']} reads more rows than the window holds "
-                          f"(data.window={cfg['data']['window']}); use model.highway <= {cfg['data']['window']}")
+
+
+def model_rules(cfg: dict) -> None:
+    model, data = cfg["model"], cfg["data"]
     if model["highway"] and model["head"] != "direct":
         raise ConfigError("model.highway adds a linear forecast to the direct head's; set model.head=direct or "
                           "model.highway=0")
+    if data["kind"] == "csv_series" and model["highway"] > data["window"]:
+        raise ConfigError(f"model.highway={model['highway']} reads more rows than the window holds "
+                          f"(data.window={data['window']}); use model.highway <= {data['window']}")
