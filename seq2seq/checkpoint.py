@@ -9,7 +9,7 @@ import torch
 from seq2seq.atomic import atomic_path
 from seq2seq.errors import CheckpointError
 from seq2seq.registry import TASK_KINDS
-from seq2seq.stored_config import complete_checkpoint
+from seq2seq.stored_config import complete_checkpoint, rename_kinds
 
 # The layout of ``checkpoint["seq2seq"]`` (written by ``BaseTask.on_save_checkpoint``); files without the
 # entry are format 1. Bump it when the layout changes, so older code refuses newer files in one line.
@@ -43,6 +43,7 @@ def read_checkpoint(path: str | Path) -> dict:
                                   f"{kind.__name__}); {OTHER}")
     if not isinstance(ckpt.get("hyper_parameters"), dict):
         raise CheckpointError(f"{path}: damaged seq2seq checkpoint (no hyper_parameters); {OTHER}")
+    rename_kinds(extra)  # a file written before a task kind was renamed (kind tagging: ner)
     return complete_checkpoint(ckpt)  # keys added to a schema since the file was written: their defaults
 
 

@@ -59,6 +59,15 @@ class TaskKind:
 
 TASK_KINDS: dict[str, TaskKind] = {}
 
+# Task kinds renamed since files were written: old name → current. Checkpoints, export manifests and configs
+# that say the old name are read as the new one (``current_kind``), where they are read, never at each use.
+RENAMED_KINDS = {"tagging": "ner"}
+
+
+def current_kind(name):
+    """``name``, or the current name of a renamed task kind (non-strings come back as they are)."""
+    return RENAMED_KINDS.get(name, name) if isinstance(name, str) else name
+
 
 def register_task(kind: TaskKind) -> None:
     TASK_KINDS[kind.name] = kind
@@ -73,7 +82,7 @@ register_task(TaskKind(
                              "seq2seq.tasks.seq2seq.config:model_rules")},
 ))
 register_task(TaskKind(
-    "tagging", "seq2seq.tasks.ner.module:TaggingTask", "seq2seq.data.conll.datamodule:ConllDataModule",
+    "ner", "seq2seq.tasks.ner.module:TaggingTask", "seq2seq.data.conll.datamodule:ConllDataModule",
     "seq2seq.inference.ner:NERPredictor", ("vocab",), "ner",
     data={"conll": Schema("seq2seq.tasks.ner.config:ConllDataConfig", "seq2seq.tasks.ner.config:data_rules")},
     model={"tagger": Schema("seq2seq.tasks.ner.config:TaggerModelConfig")},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from seq2seq.ranges import complete_section
+from seq2seq.registry import current_kind
 from seq2seq.train_config import train_sections
 
 # Keys of a training module's hyper-parameters that hold a config section (the others are sizes, labels ...).
@@ -26,6 +27,19 @@ def section_schema(name: str, stored: Any, sections: dict[str, Any]) -> type | N
         return spec
     kind = stored.get("kind") if isinstance(stored, dict) else None
     return spec.get(kind) if isinstance(kind, str) else None
+
+
+def rename_kinds(stored: dict) -> dict:
+    """``stored`` (a checkpoint's ``seq2seq`` entry or an export manifest) with a renamed task kind
+    (``seq2seq.registry.RENAMED_KINDS``), its own and its run config's ``task.kind``, made current in place:
+    files written before a rename load as the new kind. Returns ``stored``."""
+    if "kind" in stored:
+        stored["kind"] = current_kind(stored["kind"])
+    config = stored.get("config")
+    task = config.get("task") if isinstance(config, dict) else None
+    if isinstance(task, dict) and "kind" in task:
+        task["kind"] = current_kind(task["kind"])
+    return stored
 
 
 def complete_sections(config: dict, names=None) -> dict:

@@ -25,7 +25,7 @@ from seq2seq.config import (
 from seq2seq.config_rules import check_train_rules
 from seq2seq.errors import ConfigError
 from seq2seq.models.cell_types import CELLS
-from seq2seq.registry import kinds_of
+from seq2seq.registry import current_kind, kinds_of
 from seq2seq.tokenizers import TokenizerConfig, side_configs
 
 if TYPE_CHECKING:  # the inference side reads train_sections() without importing OmegaConf (seq2seq.stored_config)
@@ -54,6 +54,7 @@ def train_sections() -> dict[str, Any]:
 def validate_train_config(cfg: DictConfig | dict) -> dict:
     """The composed config as a plain dict of validated values (paths made absolute), or one ``ConfigError``."""
     out = validate_sections(cfg, train_sections(), TRAIN_SCALARS, TRAIN_SCALAR_RANGES)
+    out["task"]["kind"] = current_kind(out["task"]["kind"])  # an old name (task.kind=tagging) still works
     if "cell" in out["model"] and out["model"]["cell"] not in CELLS:
         raise ConfigError(f"bad value for 'model.cell': Invalid value {out['model']['cell']!r}, expected one of "
                           f"[{', '.join(CELLS)}]")  # worded as OmegaConf words the other choices

@@ -199,4 +199,4 @@ def compare(what: str, got: list[np.ndarray], want: list[np.ndarray], tol: float
 
 
 EXPORTERS = {"seq2seq": export_seq2seq, "classify": export_classify, "forecast": export_forecast,
-             "tagging": export_tagging, "lm": export_lm}
+             "ner": export_tagging, "lm": export_lm}

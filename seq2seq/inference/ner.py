@@ -19,7 +19,7 @@ def build_tagger(model: dict, num_words: int, num_chars: int, tags: list[str], s
 
 
 class NERPredictor(NERIO, Predictor):
-    kind = "tagging"
+    kind = "ner"
     decoding_keys = ("batch_size",)
 
     @staticmethod

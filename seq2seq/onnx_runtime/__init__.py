@@ -11,7 +11,7 @@ from seq2seq.onnx_runtime.manifest import MANIFEST, read_manifest
 PREDICTORS = {"seq2seq": "seq2seq.onnx_runtime.translation:OnnxTranslationPredictor",
               "classify": "seq2seq.onnx_runtime.classify:OnnxClassifyPredictor",
               "forecast": "seq2seq.onnx_runtime.forecast:OnnxForecastPredictor",
-              "tagging": "seq2seq.onnx_runtime.ner:OnnxNERPredictor",
+              "ner": "seq2seq.onnx_runtime.ner:OnnxNERPredictor",
               "lm": "seq2seq.onnx_runtime.lm:OnnxLMPredictor"}
 
 

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 from seq2seq.errors import CheckpointError
-from seq2seq.stored_config import complete_manifest
+from seq2seq.stored_config import complete_manifest, rename_kinds
 
 MANIFEST = "manifest.json"
 EXPORT_FORMAT = 1
 # The graphs each exported task kind needs.
-GRAPHS = {"seq2seq": ("encoder", "step"), "classify": ("model",), "forecast": ("model",), "tagging": ("model",), "lm": ("step",)}
+GRAPHS = {"seq2seq": ("encoder", "step"), "classify": ("model",), "forecast": ("model",), "ner": ("model",), "lm": ("step",)}
 FIX = "export it again: python -m seq2seq.export ckpt_path=<run>/checkpoints/best.ckpt out=<dir>"
 
 
@@ -61,7 +61,7 @@ def read_manifest(path: str | Path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
         fmt = manifest.get("format") if isinstance(manifest, dict) else None
         raise CheckpointError(f"{file}: export format {fmt!r}, this seq2seq reads format {EXPORT_FORMAT}; {FIX}")
-    kind = manifest.get("kind")
+    kind = rename_kinds(manifest)["kind"]  # an export written before a task kind was renamed
     if kind not in GRAPHS:
         raise CheckpointError(f"{file}: task kind {kind!r} has no ONNX runtime here (known: "
                               f"{', '.join(sorted(GRAPHS))}); {FIX}")

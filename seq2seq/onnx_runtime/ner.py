@@ -37,7 +37,7 @@ def batch_arrays(encoded: EncodedSentences, rows: list[int]) -> dict[str, np.nda
 
 
 class OnnxNERPredictor(NERIO, OnnxPredictor):
-    kind = "tagging"
+    kind = "ner"
 
     def __init__(self, path, manifest):
         super().__init__(path, manifest)

@@ -264,13 +264,13 @@ def test_a_text_file_a_pickle_or_a_directory_as_checkpoint(tmp_path):
 def test_a_ner_checkpoint_given_to_chat_is_one_line(ckpts):
     from seq2seq.chat import chat
 
-    with pytest.raises(Seq2SeqError, match=r"tagging") as err:
+    with pytest.raises(Seq2SeqError, match=r"task kind ner") as err:
         chat(compose_cfg("chat", [f"ckpt_path={ckpts['ner']}", "device=cpu"]))
     one_line(err.value)
 
 
 def test_load_task_refuses_a_kind_the_command_does_not_take(ckpts):
-    with pytest.raises(CheckpointError, match=r"a ner checkpoint \(task kind tagging\); seq2seq\.chat needs"):
+    with pytest.raises(CheckpointError, match=r"a ner checkpoint \(task kind ner\); seq2seq\.chat needs"):
         load_task(ckpts["ner"], kinds=("seq2seq",), command="seq2seq.chat")
 
 

@@ -133,6 +133,7 @@ def prepare_tagging(data: dict, cache_dir: str | None) -> tuple[TaggingVocab, di
     if missing:
         raise DataError(f"{missing[0]}: no such file; set data.path (or data.dir) to a CoNLL column file")
     settings = {k: v for k, v in data.items() if k not in LOADER_KEYS}
+    # "tagging", not the task kind's current name "ner": renaming the key would only invalidate existing caches.
     key = cache_key(files, {"tagging": settings})
     payload, hit = load_or_build(cache_dir if data["cache"] else None, key, lambda: _build(data))
     if hit:

@@ -1,3 +1,3 @@
-"""The tagging (NER) task family, kind ``tagging``: ``module`` (the LightningModule), ``config`` (its
+"""The NER (sequence tagging) task family, kind ``ner``: ``module`` (the LightningModule), ``config`` (its
 data/model schemas, light) and ``metrics`` (entity-level scores, light). Importing this package imports
 nothing."""

@@ -1,4 +1,4 @@
-"""Config schemas of the tagging task (``data.kind=conll``, ``model.kind=tagger``), named by
+"""Config schemas of the NER task (``data.kind=conll``, ``model.kind=tagger``), named by
 ``seq2seq.registry``."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ __all__ = ["ConllDataModule", "TaggingTask", "sentence_record", "spans_text"]
 
 
 class TaggingTask(BaseTask):
-    kind = "tagging"
+    kind = "ner"
     predictor_class = NERPredictor
     val_metrics, val_metric_prefixes = ("loss", "precision", "recall", "f1", "accuracy"), ("f1_",)
 
