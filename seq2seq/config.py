@@ -25,6 +25,7 @@ from seq2seq.ranges import (
     is_devices,
     is_duration,
     ranged,
+    split_size,
 )
 
 if TYPE_CHECKING:  # OmegaConf and Hydra are imported where validation uses them: the schemas are also read
@@ -73,6 +74,22 @@ class BucketedLoaderConfig:
     cache: bool = True
 
 
+@dataclass
+class TextPairsConfig(BucketedLoaderConfig):
+    """The keys of every data kind made of (input text, output text) pairs: translation's parallel files and
+    the chatbot's dialogs share how they are normalised, filtered by length and split."""
+
+    valid_path: Optional[str] = None  # with test_path: explicit split files instead of a seeded split
+    test_path: Optional[str] = None
+    normalize: Normalization = Normalization.nfc
+    lowercase: bool = False
+    min_len: int = ranged(1, ge=0)
+    max_len: int = ranged(200, ge=1)
+    valid_size: float = split_size(0.05)
+    test_size: float = split_size(0.05)
+    split_seed: int = 1
+    limit: Optional[int] = ranged(None, ge=1)  # use only the first N training pairs
+    on_error: OnError = OnError.error  # malformed lines/entries: stop, or skip and count
 
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from seq2seq.config import BucketedLoaderConfig, CellImpl, Nonlinearity, Normalization, OnError, choices
+from seq2seq.config import CellImpl, Nonlinearity, TextPairsConfig, choices
 from seq2seq.errors import ConfigError
-from seq2seq.ranges import ranged, split_size
+from seq2seq.ranges import ranged
 
 AttentionKind = choices("AttentionKind", "none bahdanau dot general concat")
 BridgeKind = choices("BridgeKind", "zero copy dense")
@@ -16,23 +16,12 @@ Merge = choices("Merge", "concat sum")
 
 
 @dataclass
-class ParallelDataConfig(BucketedLoaderConfig):
+class ParallelDataConfig(TextPairsConfig):
     kind: str = "parallel"
     path: str = "???"
-    valid_path: Optional[str] = None
-    test_path: Optional[str] = None
     src_col: int = ranged(0, ge=0)
     tgt_col: int = ranged(1, ge=0)
     reverse: bool = False
-    normalize: Normalization = Normalization.nfc
-    lowercase: bool = False
-    min_len: int = ranged(1, ge=0)
-    max_len: int = ranged(200, ge=1)
-    valid_size: float = split_size(0.05)
-    test_size: float = split_size(0.05)
-    split_seed: int = 1
-    limit: Optional[int] = ranged(None, ge=1)
-    on_error: OnError = OnError.error
     prepared: Optional[str] = None  # a directory written by `python -m seq2seq.prepare` (memory-mapped)
 
 
