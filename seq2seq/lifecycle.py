@@ -104,7 +104,7 @@ def best_checkpoint(trainer: L.Trainer) -> ModelCheckpoint:
 def check_monitor_logged(trainer: L.Trainer, pl_module) -> None:
     """A monitor that passed the check before training but is not logged (a per-class metric of a class the
     data does not have) stops the run at its first validation with the names that exist."""
-    monitor = pl_module.run_config.get("task", {}).get("monitor")
+    monitor = pl_module.run_config["task"]["monitor"]
     if monitor and monitor not in trainer.callback_metrics:
         logged = sorted(k for k in trainer.callback_metrics if k.startswith("val/"))
         raise ConfigError(f"task.monitor={monitor} was not logged by the validation; choose one of "

@@ -15,8 +15,10 @@ from seq2seq.ranges import complete_section
 from seq2seq.registry import current_kind
 from seq2seq.train_config import train_sections
 
-# Keys of a training module's hyper-parameters that hold a config section (the others are sizes, labels ...).
-HPARAM_SECTIONS = ("model", "optim", "scheduler", "decoding", "loss", "teacher_forcing")
+# Keys of a training module's hyper-parameters that hold a config section (the others are sizes, labels ...),
+# each with the run-config section it is a copy of: every task passes ``cfg["logger"]`` as ``logging``.
+HPARAM_SECTIONS = {"model": "model", "optim": "optim", "scheduler": "scheduler", "decoding": "decoding",
+                   "loss": "loss", "teacher_forcing": "teacher_forcing", "logging": "logger"}
 
 
 def section_schema(name: str, stored: Any, sections: dict[str, Any]) -> type | None:
@@ -42,16 +44,16 @@ def rename_kinds(stored: dict) -> dict:
     return stored
 
 
-def complete_sections(config: dict, names=None) -> dict:
-    """A copy of ``config`` (a run config, or hyper-parameters with ``names``) whose config sections are
-    completed with the current schemas' defaults. A section the file lacks stays absent: a whole section's
-    defaults (``task``: translation) could contradict what the file is."""
+def complete_sections(config: dict, names: dict[str, str] | None = None) -> dict:
+    """A copy of ``config`` (a run config, or hyper-parameters with ``names``: stored key → section) whose
+    config sections are completed with the current schemas' defaults. A section the file lacks stays absent:
+    a whole section's defaults (``task``: translation) could contradict what the file is."""
     sections = train_sections()
     out = dict(config)
-    for name in names or sections:
-        schema = section_schema(name, out.get(name), sections)
-        if schema is not None and isinstance(out.get(name), dict):
-            out[name] = complete_section(out[name], schema)
+    for key, name in (names or {name: name for name in sections}).items():
+        schema = section_schema(name, out.get(key), sections)
+        if schema is not None and isinstance(out.get(key), dict):
+            out[key] = complete_section(out[key], schema)
     return out
 
 

@@ -50,6 +50,8 @@ class BaseTask(L.LightningModule):
         self._skipped_batches = 0
 
     def attach(self, tokenizers: dict[str, Tokenizer], run_config: dict) -> None:
+        """``run_config``: the validated (complete) config; training indexes its sections directly, so a
+        module built without it (a model-only test) fails loudly if it ever trains."""
         self.tokenizers = dict(tokenizers)
         self.run_config = run_config
 
@@ -66,6 +68,9 @@ class BaseTask(L.LightningModule):
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        # Lightning's raw dict (``train ckpt_path=<file>`` is not read through read_checkpoint first): optional
+        # content. The file's config is taken only by a module without one, i.e. load_task's, which passes
+        # read_checkpoint's completed dict; a training module keeps its own validated run config.
         extra = checkpoint.get("seq2seq", {})
         if not self.tokenizers and extra.get("tokenizers"):
             self.tokenizers = {n: tokenizer_from_state(s) for n, s in extra["tokenizers"].items()}
@@ -80,7 +85,7 @@ class BaseTask(L.LightningModule):
         """``loss.on_nonfinite``: ``error`` stops the run with a clear message (checked at logging steps and
         before every validation, so no host sync per step); ``skip`` drops the batch (a sync per step) and
         counts it as ``train/skipped_batches``."""
-        policy = self.run_config.get("loss", {}).get("on_nonfinite", "error")
+        policy = self.run_config["loss"]["on_nonfinite"]
         if policy == "skip":
             if not bool(torch.isfinite(loss)):
                 self._skipped_batches += 1
@@ -103,11 +108,10 @@ class BaseTask(L.LightningModule):
         """Only the fixes this run can still apply: skip is not offered when already set or under DDP
         (which refuses it), clipping not when already on."""
         fixes = [f"lower optim.lr (now {self.hparams.optim['lr']:g})"]
-        trainer_cfg = self.run_config.get("trainer", {})
-        if trainer_cfg.get("gradient_clip_val") in (None, 0, 0.0):
+        trainer_cfg = self.run_config["trainer"]
+        if trainer_cfg["gradient_clip_val"] in (None, 0, 0.0):
             fixes.append("set trainer.gradient_clip_val=1.0")
-        loss_cfg = self.run_config.get("loss", {})
-        if loss_cfg.get("on_nonfinite", "error") != "skip" and "ddp" not in str(trainer_cfg.get("strategy", "")):
+        if self.run_config["loss"]["on_nonfinite"] != "skip" and "ddp" not in str(trainer_cfg["strategy"]):
             fixes.append("set loss.on_nonfinite=skip to skip such batches")
         return ", or ".join(fixes)
 
@@ -128,10 +132,10 @@ class BaseTask(L.LightningModule):
         if self.trainer is not None and "mixed" in str(self.trainer.precision):
             optim["fused"] = False  # Lightning cannot clip the gradients of fused optimizers under AMP
         optimizer = build_optimizer(self.parameters(), optim)
-        task = self.run_config.get("task", {})
+        task = self.run_config["task"]
         total = self.trainer.estimated_stepping_batches if self.trainer is not None else 1
-        sched = build_scheduler(optimizer, self.hparams.scheduler, task.get("monitor", "val/loss"),
-                                task.get("mode", "min"), int(total) if total != float("inf") else 100_000)
+        sched = build_scheduler(optimizer, self.hparams.scheduler, task["monitor"], task["mode"],
+                                int(total) if total != float("inf") else 100_000)
         if sched is not None and "monitor" in sched:
             # An epoch that check_val_every_n_epoch skips has no value of the monitor yet: the plateau waits.
             sched["strict"] = False
@@ -149,8 +153,8 @@ class BaseTask(L.LightningModule):
         """``logger.histograms``: every parameter and its gradient (here unscaled, not yet clipped nor zeroed)
         as TensorBoard histograms ``params/<name>`` and ``grads/<name>``, every
         ``logger.histogram_every_n_steps`` optimizer steps. Non-finite values (fp16 overflow steps) are left out."""
-        options = self.run_config.get("logger", {})
-        if not options.get("histograms") or step % options["histogram_every_n_steps"]:
+        options = self.run_config["logger"]
+        if not options["histograms"] or step % options["histogram_every_n_steps"]:
             return
         writer = self.tensorboard
         if writer is None:

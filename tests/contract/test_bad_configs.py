@@ -404,19 +404,19 @@ def test_evaluate_names_input_not_data_path_for_a_missing_input_file(tmp_path):
     assert "data.path" not in str(err.value) and not (tmp_path / "eval").exists()
 
 
-@pytest.mark.parametrize(("run_config", "offered", "not_offered"), [
-    ({"loss": {"on_nonfinite": "error"}, "trainer": {"gradient_clip_val": 1.0}}, "loss.on_nonfinite=skip",
-     "gradient_clip_val"),
-    ({"loss": {"on_nonfinite": "skip"}, "trainer": {"gradient_clip_val": None}}, "trainer.gradient_clip_val=1.0",
-     "on_nonfinite"),
-    ({"loss": {"on_nonfinite": "error"}, "trainer": {"gradient_clip_val": 1.0, "strategy": "ddp"}}, "optim.lr",
-     "on_nonfinite"),
+@pytest.mark.parametrize(("overrides", "offered", "not_offered"), [
+    (["trainer.gradient_clip_val=1.0"], "loss.on_nonfinite=skip", "gradient_clip_val"),
+    (["loss.on_nonfinite=skip", "trainer.gradient_clip_val=null"], "trainer.gradient_clip_val=1.0", "on_nonfinite"),
+    (["trainer.gradient_clip_val=1.0", "trainer.strategy=ddp"], "optim.lr", "on_nonfinite"),
 ])
-def test_non_finite_loss_errors_offer_only_fixes_the_run_can_apply(run_config, offered, not_offered):
+def test_non_finite_loss_errors_offer_only_fixes_the_run_can_apply(overrides, offered, not_offered):
     from types import SimpleNamespace
 
     from seq2seq.tasks.base import BaseTask
+    from seq2seq.train_config import validate_train_config
 
+    run_config = validate_train_config(compose_cfg("train", [*TASKS["translation"], "paths.output_dir=unused",
+                                                             "paths.cache_dir=null", *overrides]))
     module = SimpleNamespace(run_config=run_config, hparams=SimpleNamespace(optim={"lr": 0.001}))
     fix = BaseTask._nonfinite_fix(module)
     assert offered in fix and not_offered not in fix, fix

@@ -95,7 +95,7 @@ class ClassifyTask(BaseTask):
                 rows.append(f"| {text} | {self.labels[g]} | {self.labels[p]} | {c:.3f} |")
             writer.add_text(f"{stage}/samples", "\n".join(rows), self.global_step)
         example = self._eval["example"]
-        if example is not None and self.hparams.logging.get("attention_heatmap", True):
+        if example is not None and self.hparams.logging["attention_heatmap"]:
             ids, weights = example
             pieces = self.tokenizers["text"].pieces(ids)
             fig = attention_figure(weights[None, :], pieces, ["pool"], f"{stage} step {self.global_step}")

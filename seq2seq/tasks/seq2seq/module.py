@@ -94,7 +94,7 @@ class Seq2SeqTask(BaseTask):
 
     def _coverage_term(self, attn: torch.Tensor | None, tgt_out: torch.Tensor) -> torch.Tensor | float:
         """``loss.coverage_weight`` × the coverage loss (0 when the weight is 0), logged as train/coverage_loss."""
-        weight = self.hparams.loss.get("coverage_weight", 0.0)
+        weight = self.hparams.loss["coverage_weight"]
         if not weight:
             return 0.0
         value = coverage_loss(attn.float(), tgt_out != PAD)

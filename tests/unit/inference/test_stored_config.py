@@ -12,7 +12,7 @@ from conftest import compose_cfg
 from test_api import FAST, task_overrides
 
 import seq2seq
-from seq2seq.config import DecodingConfig
+from seq2seq.config import DecodingConfig, LoggerConfig
 from seq2seq.stored_config import complete_manifest, complete_section, complete_sections
 from seq2seq.tasks.seq2seq.config import ParallelDataConfig, Seq2SeqModelConfig
 
@@ -36,10 +36,12 @@ def default(schema: type, key: str):
 
 def without_later_keys(path, out):
     """The checkpoint as an older seq2seq would have written it: no decoding.keep_greedy, data.normalize,
-    model.coverage (in the run config and in the module's hyper-parameters)."""
+    model.coverage, logger.attention_heatmap (in the run config and in the module's hyper-parameters, where
+    the logger section is ``logging``)."""
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
     for section in (ckpt["seq2seq"]["config"], ckpt["hyper_parameters"]):  # may share their dicts: pop
         section["decoding"].pop("keep_greedy", None), section["model"].pop("coverage", None)
+        section["logger" if "logger" in section else "logging"].pop("attention_heatmap", None)
     del ckpt["seq2seq"]["config"]["data"]["normalize"]
     torch.save(ckpt, out)
     return ckpt
@@ -65,6 +67,8 @@ def test_checkpoint_without_later_keys_predicts_with_the_schema_defaults(transla
     assert predictor.predict(INPUTS) == seq2seq.load(translation_ckpt).predict(INPUTS)
     task = load_task(older)  # evaluate's path completes the same way
     assert task.hparams["decoding"]["keep_greedy"] is default(DecodingConfig, "keep_greedy")
+    assert task.hparams["logging"]["attention_heatmap"] is default(LoggerConfig, "attention_heatmap")
+    assert task.run_config["logger"]["attention_heatmap"] is default(LoggerConfig, "attention_heatmap")
 
 
 def test_completion_never_overrides_a_stored_value():
@@ -84,6 +88,18 @@ def test_completion_never_overrides_a_stored_value():
     assert done["model"] == config["model"] and done["seed"] == 7  # nothing to complete an unknown kind from
     assert "decoding" not in done  # an absent section stays absent
     assert config["data"] == {"kind": "parallel", "normalize": "nfkc"}  # the input is not modified
+
+
+def test_hyper_parameter_sections_complete_from_their_run_config_sections():
+    from seq2seq.stored_config import complete_checkpoint
+
+    ckpt = {"seq2seq": {"config": {}}, "hyper_parameters": {"logging": {"samples": 3}, "loss": {"label_smoothing": 0.1},
+                                                            "vocab_size": 5, "labels": ["a", "b"]}}
+    hparams = complete_checkpoint(ckpt)["hyper_parameters"]
+    assert hparams["logging"]["samples"] == 3 and hparams["loss"]["label_smoothing"] == 0.1  # stored: kept
+    assert hparams["logging"]["attention_heatmap"] is default(LoggerConfig, "attention_heatmap")  # logger's
+    assert hparams["loss"]["on_nonfinite"] == "error" and hparams["loss"]["coverage_weight"] == 0.0
+    assert hparams["vocab_size"] == 5 and hparams["labels"] == ["a", "b"]  # not sections: untouched
 
 
 def test_export_manifest_decoding_is_completed_for_the_accepted_keys_only():
