@@ -43,10 +43,8 @@ class Seq2SeqTask(BaseTask):
         return scorer_signatures()
 
     def __init__(self, model: dict, optim: dict, scheduler: dict, decoding: dict, loss: dict, logging: dict,
-                 src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict | None = None):
+                 src_vocab_size: int, tgt_vocab_size: int, teacher_forcing: dict):
         super().__init__()
-        if teacher_forcing is None:
-            teacher_forcing = {"ratio": 1.0, "schedule": "constant", "k": 1000.0, "min_ratio": 0.0}
         self.save_hyperparameters()
         self.model = build_seq2seq_model(model, src_vocab_size, tgt_vocab_size)
         self._eval: dict = {}

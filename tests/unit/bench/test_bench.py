@@ -67,7 +67,7 @@ def test_reference_computes_the_framework_model(input_feed):
     cfg, _ = split_config(compose_cfg("bench", [*TINY_MODEL, f"model.input_feed={input_feed}", "paths.output_dir=.",
                                                 "paths.cache_dir=null"]))
     framework = Seq2SeqTask(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
-                            13, 17).model.eval()  # built as training builds it
+                            13, 17, cfg["teacher_forcing"]).model.eval()  # built as training builds it
     reference = build_reference(cfg["model"], 13, 17).eval()
     copy_weights(framework, reference)
     batch = padded_batch(13, 17)

@@ -80,7 +80,7 @@ def test_decoding_keep_greedy_reaches_beam_search(train_overrides, monkeypatch, 
 
     cfg = validate_train_config(compose_cfg("train", [*train_overrides, f"decoding.keep_greedy={keep_greedy}"]))
     task = Seq2SeqTask(cfg["model"], cfg["optim"], cfg["scheduler"], cfg["decoding"], cfg["loss"], cfg["logger"],
-                       12, 12)
+                       12, 12, cfg["teacher_forcing"])
     seen = {}
     monkeypatch.setattr(task_module, "beam_search", lambda *args, **kwargs: seen.update(kwargs))
     batch = make_batch(0, n=2, vocab=12)
