@@ -106,9 +106,7 @@ def chat_loop(session: ChatSession, interactive: bool, show_context: bool) -> No
 def chat(cfg: DictConfig | dict) -> None:
     cfg = validate_chat_config(cfg)  # types, ranges, rules and the device, before anything is loaded
     predictor = load(to_absolute_path(cfg["ckpt_path"]), pick_device(cfg["device"]), ("seq2seq",), "chat")
-    data = predictor.config["data"]  # context_turns/separator: keys of data.kind=dialog only (else one turn)
-    turns = cfg["context_turns"] or data.get("context_turns", 1)
-    separator = cfg["separator"] if cfg["separator"] is not None else data.get("separator", " <sep> ")
+    turns, separator = predictor.chat_context(cfg["context_turns"], cfg["separator"])
     session = ChatSession(predictor, turns, separator, {**cfg["decoding"], "n_best": 1})
     interactive = sys.stdin.isatty()
     if interactive:

@@ -54,10 +54,15 @@ class TranslationIO:
         """A ``Chat`` session over this model (context and separator default to the training data's)."""
         from seq2seq.inference.chat import Chat
 
-        data = self.config["data"]  # context_turns/separator: keys of data.kind=dialog only (else one turn)
-        return Chat(self, context_turns or data.get("context_turns", 1),
-                    separator if separator is not None else data.get("separator", " <sep> "),
-                    {**self.decoding(decoding), "n_best": 1})
+        return Chat(self, *self.chat_context(context_turns, separator), {**self.decoding(decoding), "n_best": 1})
+
+    def chat_context(self, context_turns: int | None = None, separator: str | None = None) -> tuple[int, str]:
+        """The context turns and separator of a chat: the given ones, else the training data's; a model not
+        trained on dialogs (no such data keys) gets the dialog schema's defaults (one turn)."""
+        from seq2seq.data.dialogs.schema import DialogDataConfig
+
+        data = {**vars(DialogDataConfig()), **self.config["data"]}
+        return context_turns or data["context_turns"], separator if separator is not None else data["separator"]
 
     @staticmethod
     def _result(nbest: list[tuple[str, float]], attention: dict | None, keep_nbest: bool) -> Translation:
