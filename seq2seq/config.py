@@ -15,18 +15,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Optional
 
 from seq2seq.errors import ConfigError
-from seq2seq.ranges import (
-    MAX_SEED,
-    Range,
-    batches_text,
-    check_ranges,
-    check_value,
-    is_batches,
-    is_devices,
-    is_duration,
-    ranged,
-    split_size,
-)
+from seq2seq.ranges import (MAX_SEED, Range, batches_text, check_ranges, check_value, is_batches, is_devices,
+                            is_duration, ranged, split_size)
 
 if TYPE_CHECKING:  # OmegaConf and Hydra are imported where validation uses them: the schemas are also read
     from omegaconf import DictConfig  # by the tokenizers and the inference side, which import neither.
